@@ -1,0 +1,1 @@
+"""Evidence data, audit engine and chart specifications for the rituximab cytopenia review."""

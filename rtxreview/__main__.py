@@ -1,0 +1,5 @@
+import sys
+
+from rtxreview.cli import main
+
+sys.exit(main())

@@ -1,0 +1,335 @@
+"""Validate the evidence data package described by ``data/datapackage.json``.
+
+The Table Schemas in ``datapackage.json`` are the single source of truth for types, required
+fields, enums, ranges and keys. They are turned into pandera schemas (pandera's own frictionless
+importer), so the per-cell checks are pandera's, vectorised. What a Table Schema cannot say
+(numerator <= denominator, a percentage printed with a '.' decimal point, a complete per-patient
+grid, foreign keys) is added here as named dataframe-level pandera checks or, where pandera has no
+such check, as short hand-written functions.
+
+Every problem names the file, the line of the CSV, the row's key, the column and the value.
+Nothing is modified, dropped or coerced silently: a table with any problem is refused whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+import pandera.errors
+import pandera.pandas as pa
+from pandera.io.pandas_io import from_frictionless_schema
+
+DESCRIPTOR = "datapackage.json"
+DECIMAL_PATTERN = re.compile(r"^\d+(\.\d+)?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a data file is refused."""
+
+    file: str
+    line: int | None
+    key: str | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f": line {self.line}"
+        if self.key:
+            where += f" ({self.key})" if self.line is not None else f": {self.key}"
+        if self.column:
+            where += f", column '{self.column}'"
+        if self.value is not None:
+            where += f", value {self.value!r}"
+        return f"{where}: {self.message}"
+
+
+class DataValidationError(Exception):
+    """Raised with every problem found; ``str()`` gives one line per problem."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A cross-field rule: ``ok(frame)`` is a boolean Series, False on offending rows."""
+
+    name: str
+    column: str
+    message: str
+    ok: Callable[[pd.DataFrame], pd.Series]
+
+
+def _present(s: pd.Series) -> pd.Series:
+    return s.notna()
+
+
+def _percent_parses(df: pd.DataFrame) -> pd.Series:
+    is_percent = df["statistic"] == "percent"
+    parses = df["reported"].astype("string").str.match(DECIMAL_PATTERN.pattern).fillna(False)
+    return ~is_percent | parses
+
+
+def _percent_in_range(df: pd.DataFrame) -> pd.Series:
+    # Only rows that parse are judged here; the others are reported by _percent_parses.
+    value = pd.to_numeric(df["reported"].where(_percent_parses(df)), errors="coerce")
+    return ~(df["statistic"] == "percent") | value.isna() | value.between(0, 100)
+
+
+def _count_matches_digits(df: pd.DataFrame) -> pd.Series:
+    is_count = df["statistic"] == "count"
+    printed = df["reported"].astype("string")
+    digits = printed.str.fullmatch(r"\d+").fillna(False)
+    same = pd.to_numeric(printed.where(digits), errors="coerce") == df["numerator"].astype("Float64")
+    return ~(is_count & digits) | same.fillna(False)
+
+
+EVIDENCE_RULES = [
+    RowRule("numerator_not_above_denominator", "numerator",
+            "numerator exceeds denominator",
+            lambda df: ~(df["numerator"] > df["denominator"]).fillna(False)),
+    RowRule("count_has_numerator", "numerator",
+            "a count row needs its count in numerator",
+            lambda df: (df["statistic"] != "count") | _present(df["numerator"])),
+    RowRule("count_matches_printed", "numerator",
+            "numerator differs from the count printed in 'reported'", _count_matches_digits),
+    RowRule("numerator_only_for_counts", "numerator",
+            "numerator is only for count and percent rows",
+            lambda df: df["statistic"].isin(["count", "percent"]) | ~_present(df["numerator"])),
+    RowRule("denominator_has_source", "denominator_source",
+            "denominator_source (stated or inferred) is required when there is a denominator, and only then",
+            lambda df: _present(df["denominator"]) == _present(df["denominator_source"])),
+    RowRule("inferred_needs_note", "note",
+            "an inferred denominator needs a note saying how it was inferred",
+            lambda df: (df["denominator_source"] != "inferred").fillna(True) | _present(df["note"])),
+    RowRule("percent_parses", "reported",
+            "a percentage must be a plain number with a '.' decimal point (no comma, no % sign)",
+            _percent_parses),
+    RowRule("percent_in_range", "reported",
+            "a percentage must lie between 0 and 100", _percent_in_range),
+]
+
+PLATELET_VALUE = r"^(\d+|/)$"
+PATIENT_RULES = [
+    RowRule("platelets_whole_or_slash", "value",
+            "a platelet count must be a whole number or '/' (not measured)",
+            lambda df: ~df["measure"].astype("string").str.startswith("platelets_")
+            | df["value"].astype("string").str.match(PLATELET_VALUE).fillna(False)),
+    RowRule("age_whole", "value", "age must be a whole number of years",
+            lambda df: (df["measure"] != "age")
+            | df["value"].astype("string").str.match(r"^\d+$").fillna(False)),
+    RowRule("duration_number", "value", "disease duration must be a number of years with a '.' point",
+            lambda df: (df["measure"] != "disease_duration")
+            | df["value"].astype("string").str.match(DECIMAL_PATTERN.pattern).fillna(False)),
+    RowRule("sex_code", "value", "sex must be F or M",
+            lambda df: (df["measure"] != "sex") | df["value"].isin(["F", "M"])),
+]
+
+TABLE_RULES: dict[str, list[RowRule]] = {"evidence": EVIDENCE_RULES, "patients": PATIENT_RULES}
+
+# Plain-English wording for pandera's check names (the first word of its check string).
+CHECK_WORDING = {
+    "not_nullable": "a required value is missing",
+    "field_uniqueness": "duplicate value: must be unique",
+    "multiple_fields_uniqueness": "duplicate key: this combination must be unique",
+    "isin": "not one of the allowed values",
+    "str_matches": "does not match the required pattern",
+    "str_length": "text has the wrong length",
+    "greater_than_or_equal_to": "below the allowed minimum",
+    "less_than_or_equal_to": "above the allowed maximum",
+    "in_range": "outside the allowed range",
+}
+
+
+def load_descriptor(data_dir: Path) -> dict:
+    """Read ``datapackage.json`` from ``data_dir``."""
+    path = Path(data_dir) / DESCRIPTOR
+    if not path.is_file():
+        raise DataValidationError([Problem(str(path), None, None, None, None, "data package descriptor not found")])
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_table(path: Path, field_names: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a CSV as text, checking its shape record by record.
+
+    pandas fills a short record with missing values without a word, so the shape is checked
+    here with the csv module first (hand-written: no maintained library reports short rows with
+    their line number). The frame's index is the CSV line on which each record starts.
+    """
+    problems: list[Problem] = []
+    if not path.is_file():
+        return pd.DataFrame(columns=field_names), [Problem(str(path), None, None, None, None, "file not found")]
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return pd.DataFrame(columns=field_names), [Problem(str(path), 1, None, None, None, "file is empty")]
+        except csv.Error as exc:
+            return pd.DataFrame(columns=field_names), [Problem(str(path), 1, None, None, None, f"unreadable CSV: {exc}")]
+        for missing in [f for f in field_names if f not in header]:
+            problems.append(Problem(str(path), 1, None, missing, None, "column missing from the header"))
+        for extra in [h for h in header if h not in field_names]:
+            problems.append(Problem(str(path), 1, None, extra, None, "column not described in datapackage.json"))
+        if len(set(header)) != len(header):
+            problems.append(Problem(str(path), 1, None, None, None, "duplicate column names in the header"))
+        records, lines = [], []
+        start = reader.line_num + 1
+        try:
+            for record in reader:
+                if len(record) != len(header):
+                    column = header[len(record)] if len(record) < len(header) else None
+                    problems.append(Problem(
+                        str(path), start, None, column, None,
+                        f"record has {len(record)} fields, the header has {len(header)}"
+                        + (f" (missing from '{column}' on)" if column else "")))
+                else:
+                    records.append(record)
+                    lines.append(start)
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            problems.append(Problem(str(path), start, None, None, None, f"unreadable CSV: {exc}"))
+    frame = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype="string")
+    return frame.mask(frame == ""), problems
+
+
+def pandera_schema(resource: dict) -> pa.DataFrameSchema:
+    """The pandera schema for one resource, built from its Table Schema.
+
+    pandera's importer maps ``integer`` to numpy int, which cannot hold a missing value, so
+    optional integer fields become pandas' nullable ``Int64``; enums stay text rather than
+    pandera's default 'category', so that comparisons behave like the other columns.
+    """
+    schema = from_frictionless_schema(resource["schema"])
+    for field in resource["schema"]["fields"]:
+        if field["type"] == "integer":
+            schema = schema.update_column(field["name"], dtype="Int64")
+        elif field.get("constraints", {}).get("enum"):
+            schema = schema.update_column(field["name"], dtype="string")
+    return schema
+
+
+def _key_of(frame: pd.DataFrame, line, key_fields: list[str]) -> str | None:
+    if line is None or line not in frame.index:
+        return None
+    row = frame.loc[line]
+    return ", ".join(f"{k} {row[k]}" for k in key_fields if k in frame.columns and pd.notna(row[k]))
+
+
+def _problems_from_pandera(path: str, raw: pd.DataFrame, failures: pd.DataFrame,
+                           key_fields: list[str]) -> tuple[list[Problem], set[int]]:
+    """Turn pandera's failure cases into Problems; also return the lines whose values did not parse."""
+    unparsed = {int(i) for i, c in zip(failures["index"], failures["check"])
+                if str(c).startswith("coerce_dtype") and pd.notna(i)}
+    broken_columns = {c for c, chk in zip(failures["column"], failures["check"]) if str(chk).startswith("coerce_dtype")}
+    problems = []
+    for case in failures.itertuples(index=False):
+        check = str(case.check)
+        line = None if pd.isna(case.index) else int(case.index)
+        column = None if pd.isna(case.column) else str(case.column)
+        value = None if pd.isna(case.failure_case) else str(case.failure_case)
+        if check in ("column_in_dataframe", "column_in_schema"):
+            continue  # read_table's header check has named the column
+        if check.startswith("dtype(") or (line is None and column in broken_columns):
+            continue  # a consequence of a value that did not parse, reported on its own line
+        if check.startswith("coerce_dtype"):
+            wording = "not a whole number" if "Int" in check else f"wrong type ({check})"
+        else:
+            base = check.split("(")[0]
+            wording = CHECK_WORDING.get(base, check)
+            if base in ("isin", "str_matches", "greater_than_or_equal_to", "less_than_or_equal_to", "in_range"):
+                wording += f" ({check})"
+        problems.append(Problem(path, line, _key_of(raw, line, key_fields), column, value, wording))
+    return problems, unparsed
+
+
+def _rule_problems(path: str, typed: pd.DataFrame, rules: list[RowRule], key_fields: list[str]) -> list[Problem]:
+    """Cross-field rules on the typed frame (index = CSV line)."""
+    problems = []
+    for rule in rules:
+        for line in typed.index[~rule.ok(typed).to_numpy(dtype=bool)]:
+            value = typed.at[line, rule.column]
+            problems.append(Problem(path, int(line), _key_of(typed, line, key_fields), rule.column,
+                                    None if pd.isna(value) else str(value), rule.message))
+    return problems
+
+
+def _check_table(path: str, raw: pd.DataFrame, resource: dict) -> tuple[pd.DataFrame, list[Problem]]:
+    """Schema (pandera) then cross-field rules; rows whose values do not parse skip the rules."""
+    schema = pandera_schema(resource)
+    key_fields = resource["schema"].get("primaryKey", [])
+    problems: list[Problem] = []
+    try:
+        typed = schema.validate(raw, lazy=True)
+    except pandera.errors.SchemaErrors as exc:
+        problems, unparsed = _problems_from_pandera(path, raw, exc.failure_cases, key_fields)
+        typed = schema.coerce_dtype(raw.drop(index=list(unparsed)))
+    problems += _rule_problems(path, typed, TABLE_RULES.get(resource["name"], []), key_fields)
+    return typed, problems
+
+
+def _foreign_key_problems(path: str, frame: pd.DataFrame, resource: dict,
+                          tables: dict[str, pd.DataFrame], key_fields: list[str]) -> list[Problem]:
+    problems = []
+    for fk in resource["schema"].get("foreignKeys", []):
+        (field,), target = fk["fields"], fk["reference"]
+        known = set(tables[target["resource"]][target["fields"][0]].dropna())
+        unknown = frame[frame[field].notna() & ~frame[field].isin(known)]
+        for line, value in unknown[field].items():
+            problems.append(Problem(path, int(line), _key_of(frame, line, key_fields), field, str(value),
+                                    f"unknown {target['resource']}.{target['fields'][0]}"))
+    return problems
+
+
+def _patient_grid_problems(path: str, frame: pd.DataFrame, resource: dict) -> list[Problem]:
+    """Every patient of a study must have every measure (hand-written: pandera has no grid check)."""
+    measures = next(f for f in resource["schema"]["fields"] if f["name"] == "measure")["constraints"]["enum"]
+    problems = []
+    for (study, patient), rows in frame.groupby(["study_id", "patient"], dropna=True):
+        for measure in sorted(set(measures) - set(rows["measure"].dropna())):
+            problems.append(Problem(path, None, f"study_id {study}, patient {patient}", "measure", measure,
+                                    "measure missing for this patient"))
+    return problems
+
+
+def validate_package(data_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """Validate every resource of the package; return typed frames or raise DataValidationError.
+
+    Returned frames have a 0-based RangeIndex; problems name CSV lines (header = line 1).
+    """
+    data_dir = Path(data_dir)
+    descriptor = load_descriptor(data_dir)
+    raw_tables, typed, problems = {}, {}, []
+    for resource in descriptor["resources"]:
+        path = data_dir / resource["path"]
+        raw, shape_problems = read_table(path, [f["name"] for f in resource["schema"]["fields"]])
+        problems += shape_problems
+        if any(p.line in (None, 1) for p in shape_problems):
+            continue  # a missing file or a wrong header: cell checks would only repeat it on every row
+        raw_tables[resource["name"]] = raw
+        typed[resource["name"]], table_problems = _check_table(str(path), raw, resource)
+        problems += table_problems
+    for resource in descriptor["resources"]:
+        name = resource["name"]
+        if name not in raw_tables:
+            continue
+        path = str(data_dir / resource["path"])
+        key_fields = resource["schema"].get("primaryKey", [])
+        problems += _foreign_key_problems(path, raw_tables[name], resource, raw_tables, key_fields)
+        if name == "patients":
+            problems += _patient_grid_problems(path, typed[name], resource)
+    if problems:
+        unique = list(dict.fromkeys(problems))
+        raise DataValidationError(sorted(unique, key=lambda p: (p.file, p.line or 0, p.column or "", p.message)))
+    return {name: frame.reset_index(drop=True) for name, frame in typed.items()}

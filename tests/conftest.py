@@ -1,0 +1,35 @@
+"""Shared fixtures: the repository's data package and the source texts."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO / "data"
+
+
+def sources_dir() -> Path:
+    """Source texts: $RTXREVIEW_SOURCES, else ../shared/seeds beside the repository."""
+    return Path(os.environ.get("RTXREVIEW_SOURCES", REPO.parent / "shared" / "seeds"))
+
+
+@pytest.fixture(scope="session")
+def sources() -> Path:
+    """The source texts; a test needing them skips when they are absent, unless
+    RTXREVIEW_REQUIRE_SOURCES=1 (set by .ci/run), where their absence is an error."""
+    path = sources_dir()
+    if not path.is_dir():
+        if os.environ.get("RTXREVIEW_REQUIRE_SOURCES") == "1":
+            pytest.fail(f"source texts required but not found at {path}")
+        pytest.skip(f"source texts not found at {path} (set RTXREVIEW_SOURCES)")
+    return path
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A throw-away copy of the data package to break."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA_DIR, target)
+    return target

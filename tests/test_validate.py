@@ -1,0 +1,188 @@
+"""The validator accepts the real data package and refuses broken copies, naming file, line and column."""
+
+import csv
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA_DIR, REPO
+from rtxreview.cli import main
+from rtxreview.validate import DataValidationError, validate_package
+
+
+def run_validate(data_dir: Path) -> subprocess.CompletedProcess:
+    """The command line as a user runs it, in a separate process."""
+    return subprocess.run([sys.executable, "-m", "rtxreview", "validate", str(data_dir)],
+                          capture_output=True, text=True, cwd=REPO)
+
+
+def run_validate_here(data_dir: Path, capsys) -> subprocess.CompletedProcess:
+    """The same command line, run in this process (much faster for the broken corpus)."""
+    code = main(["validate", str(data_dir)])
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(["validate"], code, out, err)
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(rows)
+
+
+def file_line(path: Path, row_index: int) -> int:
+    """CSV line on which data row ``row_index`` (0-based, after the header) starts."""
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        start = reader.line_num + 1
+        for i, _ in enumerate(reader):
+            if i == row_index:
+                return start
+            start = reader.line_num + 1
+    raise IndexError(row_index)
+
+
+def find_row(rows: list[list[str]], **wanted) -> int:
+    """Index (0-based, data rows) of the first row whose columns satisfy ``wanted`` (value or predicate)."""
+    header = rows[0]
+    for i, row in enumerate(rows[1:]):
+        record = dict(zip(header, row))
+        if all(v(record[k]) if callable(v) else record[k] == v for k, v in wanted.items()):
+            return i
+    raise LookupError(wanted)
+
+
+def break_cell(data_dir: Path, table: str, column: str, new_value: str, where: dict) -> tuple[int, str]:
+    """Set one cell of the first matching row; return (line, key of that row)."""
+    path = data_dir / f"{table}.csv"
+    rows = read_rows(path)
+    index = find_row(rows, **where)
+    line = file_line(path, index)
+    key = rows[index + 1][0]
+    rows[index + 1][rows[0].index(column)] = new_value
+    write_rows(path, rows)
+    return line, key
+
+
+def assert_refused(capsys, data_dir: Path, table: str, line: int | None, column: str, message: str,
+                   key: str | None = None):
+    digest = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in data_dir.iterdir()}
+    result = run_validate_here(data_dir, capsys)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    where = f"{data_dir / (table + '.csv')}"
+    if line is not None:
+        where += f": line {line}"
+    matching = [l for l in result.stderr.splitlines()
+                if l.startswith(where) and f"column '{column}'" in l and message in l and (key is None or key in l)]
+    assert matching, f"no problem line for {where} column {column!r} {message!r} in:\n{result.stderr}"
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in data_dir.iterdir()}
+    assert after == digest, "the validator must never modify a file"
+
+
+def test_real_data_package_is_valid():
+    tables = validate_package(DATA_DIR)
+    assert set(tables) >= {"studies", "evidence", "patients"}
+    result = run_validate(DATA_DIR)
+    assert result.returncode == 0, result.stderr
+    for name, frame in tables.items():
+        assert f"{name} {len(frame)} rows" in result.stdout
+
+
+def is_percent_with_counts(rec):
+    return rec["statistic"] == "percent" and rec["numerator"] != "" and rec["denominator"] != ""
+
+
+# (table, column, bad value, row selector, expected message fragment)
+CELL_CASES = {
+    "word instead of integer": ("evidence", "denominator", "eight", dict(denominator=lambda v: v != ""), "not a whole number"),
+    "fractional count": ("evidence", "numerator", "2.5", dict(statistic="count"), "not a whole number"),
+    "numerator above denominator": ("evidence", "numerator", "999", dict(statistic="count", denominator=lambda v: v != ""),
+                                    "numerator exceeds denominator"),
+    "negative count": ("evidence", "numerator", "-1", dict(statistic="count"), "below the allowed minimum"),
+    "zero denominator": ("evidence", "denominator", "0", dict(denominator=lambda v: v != ""), "below the allowed minimum"),
+    "comma decimal": ("evidence", "reported", "72,9", dict(statistic="percent"), "'.' decimal point"),
+    "percent sign kept": ("evidence", "reported", "72.9%", dict(statistic="percent"), "'.' decimal point"),
+    "percent above 100": ("evidence", "reported", "172.9", dict(statistic="percent"), "between 0 and 100"),
+    "unknown statistic": ("evidence", "statistic", "percentage", dict(statistic="percent"), "not one of the allowed values"),
+    "unknown disease": ("evidence", "disease", "ITQ", dict(disease="ITP"), "not one of the allowed values"),
+    "missing quote": ("evidence", "quote", "", dict(statistic="percent"), "required value is missing"),
+    "unknown study": ("evidence", "study_id", "smith_1999", dict(statistic="count"), "unknown studies.study_id"),
+    "denominator without source": ("evidence", "denominator_source", "", dict(denominator=lambda v: v != ""),
+                                   "denominator_source"),
+    "inferred without note": ("evidence", "note", "", dict(denominator_source="inferred"), "needs a note"),
+    "count differs from print": ("evidence", "numerator", "1", dict(statistic="count", reported="147"),
+                                 "differs from the count printed"),
+    "platelet count not whole": ("patients", "value", "21.5", dict(measure="platelets_month_1", value="21"),
+                                 "whole number or '/'"),
+    "sex code": ("patients", "value", "female", dict(measure="sex"), "F or M"),
+    "bad doi": ("studies", "doi", "doi:10.1177", dict(doi=lambda v: v != ""), "does not match the required pattern"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CELL_CASES))
+def test_broken_cell_is_refused(case, data_copy, capsys):
+    table, column, value, where, message = CELL_CASES[case]
+    line, key = break_cell(data_copy, table, column, value, where)
+    assert_refused(capsys, data_copy, table, line, column, message, key=key if table != "patients" else None)
+
+
+def test_duplicate_evidence_id(data_copy, capsys):
+    path = data_copy / "evidence.csv"
+    rows = read_rows(path)
+    rows[2][0] = rows[1][0]
+    write_rows(path, rows)
+    assert_refused(capsys, data_copy, "evidence", file_line(path, 1), "evidence_id", "must be unique", key=rows[1][0])
+
+
+def test_duplicate_source_document(data_copy, capsys):
+    path = data_copy / "studies.csv"
+    rows = read_rows(path)
+    column = rows[0].index("source_document")
+    rows[2][column] = rows[1][column]
+    write_rows(path, rows)
+    assert_refused(capsys, data_copy, "studies", file_line(path, 1), "source_document", "must be unique")
+
+
+def test_missing_column(data_copy, capsys):
+    path = data_copy / "evidence.csv"
+    rows = read_rows(path)
+    column = rows[0].index("location")
+    write_rows(path, [row[:column] + row[column + 1:] for row in rows])
+    assert_refused(capsys, data_copy, "evidence", 1, "location", "column missing")
+
+
+def test_short_row(data_copy, capsys):
+    path = data_copy / "evidence.csv"
+    rows = read_rows(path)
+    rows[5] = rows[5][:-2]
+    write_rows(path, rows)
+    header = rows[0]
+    assert_refused(capsys, data_copy, "evidence", file_line(path, 4), header[len(header) - 2], "fields, the header has")
+
+
+def test_missing_patient_measure(data_copy, capsys):
+    path = data_copy / "patients.csv"
+    rows = read_rows(path)
+    index = find_row(rows, measure="platelets_month_6", patient="3")
+    del rows[index + 1]
+    write_rows(path, rows)
+    result = run_validate_here(data_copy, capsys)
+    assert result.returncode == 1
+    assert "patient 3, column 'measure', value 'platelets_month_6': measure missing" in result.stderr
+
+
+def test_every_problem_reported_at_once(data_copy):
+    break_cell(data_copy, "evidence", "numerator", "999", dict(statistic="count", denominator=lambda v: v != ""))
+    break_cell(data_copy, "evidence", "reported", "72,9", dict(statistic="percent"))
+    with pytest.raises(DataValidationError) as info:
+        validate_package(data_copy)
+    messages = [p.message for p in info.value.problems]
+    assert any("exceeds" in m for m in messages) and any("decimal point" in m for m in messages)
