@@ -1,14 +1,29 @@
-"""Command line: ``python -m rtxreview <command> [DATA_DIR]``."""
+"""Command line: ``python -m rtxreview <command> [DATA_DIR] [--format csv|json|table]``.
+
+validate  check the data package against datapackage.json and the cross-field rules
+audit     one verdict per reported number (recomputed from its counts or the per-patient table)
+checks    the internal arithmetic checks of checks.csv (expected, observed, pass/fail)
+ipd       per-patient response categories re-derived from the platelet table
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
+
+import pandas as pd
 
 from rtxreview.validate import DataValidationError, validate_package
 
 DEFAULT_DATA_DIR = Path("data")
+# Columns shown by --format table (the csv and json formats carry every column).
+TABLE_COLUMNS = {
+    "audit": ["evidence_id", "statistic", "reported", "numerator", "denominator", "recomputed", "verdict", "explanation"],
+    "checks": ["check_id", "kind", "expected", "observed", "status", "description"],
+    "ipd": ["patient", "month", "platelets", "response"],
+}
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -19,12 +34,62 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_frame(tables):
+    from rtxreview.audit import audit, verdict_counts
+    frame = audit(tables)
+    counts = verdict_counts(frame)
+    return frame, f"{len(frame)} reported numbers: " + ", ".join(f"{n} {v}" for v, n in counts.items())
+
+
+def _checks_frame(tables):
+    from rtxreview.checks import run_checks
+    frame = run_checks(tables)
+    status = frame["status"].value_counts()
+    return frame, f"{len(frame)} checks: {status.get('pass', 0)} pass, {status.get('fail', 0)} fail"
+
+
+def _ipd_frame(tables):
+    from rtxreview import ipd
+    frame = ipd.responses(tables["patients"])
+    counts = ipd.response_counts(frame)
+    summary = "; ".join(f"month {m}: CR {r.CR}, PR {r.PR}, NR {r.NR} of {r.n}" for m, r in counts.iterrows())
+    return frame, summary
+
+
+REPORTS = {"audit": _audit_frame, "checks": _checks_frame, "ipd": _ipd_frame}
+
+
+def _report(args: argparse.Namespace) -> int:
+    frame, summary = REPORTS[args.command](validate_package(args.data_dir))
+    if args.format == "csv":
+        out = frame.assign(**{c: frame[c].map(lambda v: " ".join(map(str, v))) for c in frame
+                              if c == "compatible"})
+        sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
+    elif args.format == "json":
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        json.dump(records, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        with pd.option_context("display.max_colwidth", 90, "display.width", 250, "display.max_rows", None):
+            print(frame[TABLE_COLUMNS[args.command]].to_string(index=False))
+        print(summary)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m rtxreview", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m rtxreview", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="check the data package against datapackage.json")
     validate.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
     validate.set_defaults(run=_validate)
+    for name, text in (("audit", "a verdict for every reported number"),
+                       ("checks", "internal arithmetic checks"),
+                       ("ipd", "per-patient response categories")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
+        command.add_argument("--format", choices=["csv", "json", "table"], default="table")
+        command.set_defaults(run=_report)
     return parser
 
 

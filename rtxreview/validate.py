@@ -136,7 +136,24 @@ PATIENT_RULES = [
             lambda df: (df["measure"] != "sex") | df["value"].isin(["F", "M"])),
 ]
 
-TABLE_RULES: dict[str, list[RowRule]] = {"evidence": EVIDENCE_RULES, "patients": PATIENT_RULES}
+
+def _needs(method: str, *columns: str) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda df: (df["method"] != method) | df[list(columns)].notna().all(axis=1)
+
+
+DERIVATION_RULES = [
+    RowRule("two_by_two_groups", "group_a", "a two_by_two derivation needs group_a and group_b",
+            _needs("two_by_two", "group_a", "group_b")),
+    RowRule("summary_inputs", "measure", "a per_patient_summary derivation needs measure and patients",
+            _needs("per_patient_summary", "measure", "patients")),
+    RowRule("t_test_inputs", "measure", "a paired_t_test derivation needs measure and patients",
+            _needs("paired_t_test", "measure", "patients")),
+    RowRule("response_inputs", "response", "a per_patient_response derivation needs patients, month and response",
+            _needs("per_patient_response", "patients", "month", "response")),
+]
+
+TABLE_RULES: dict[str, list[RowRule]] = {"evidence": EVIDENCE_RULES, "patients": PATIENT_RULES,
+                                         "derivations": DERIVATION_RULES}
 
 # Plain-English wording for pandera's check names (the first word of its check string).
 CHECK_WORDING = {
@@ -284,6 +301,8 @@ def _foreign_key_problems(path: str, frame: pd.DataFrame, resource: dict,
     problems = []
     for fk in resource["schema"].get("foreignKeys", []):
         (field,), target = fk["fields"], fk["reference"]
+        if target["resource"] not in tables:
+            continue  # the referenced table could not be read; its own problems are reported
         known = set(tables[target["resource"]][target["fields"][0]].dropna())
         unknown = frame[frame[field].notna() & ~frame[field].isin(known)]
         for line, value in unknown[field].items():
@@ -300,6 +319,26 @@ def _patient_grid_problems(path: str, frame: pd.DataFrame, resource: dict) -> li
         for measure in sorted(set(measures) - set(rows["measure"].dropna())):
             problems.append(Problem(path, None, f"study_id {study}, patient {patient}", "measure", measure,
                                     "measure missing for this patient"))
+    return problems
+
+
+def _check_term_problems(path: str, checks: pd.DataFrame, evidence: pd.DataFrame) -> list[Problem]:
+    """Every term of checks.csv must name an evidence row that has the number it asks for."""
+    rows = evidence.drop_duplicates("evidence_id").set_index("evidence_id")
+    problems = []
+    for line, check in checks.iterrows():
+        for column in ("parts", "total"):
+            for term in str(check[column]).split():
+                evidence_id, _, field = term.partition(":")
+                if evidence_id not in rows.index:
+                    message = "unknown evidence_id"
+                elif (field == "denominator" and pd.isna(rows.at[evidence_id, "denominator"])
+                      or not field and pd.isna(rows.at[evidence_id, "numerator"])
+                      and not str(rows.at[evidence_id, "reported"]).isdigit()):
+                    message = f"evidence row has no {field or 'count'} to add up"
+                else:
+                    continue
+                problems.append(Problem(path, int(line), f"check_id {check['check_id']}", column, term, message))
     return problems
 
 
@@ -329,6 +368,8 @@ def validate_package(data_dir: str | Path) -> dict[str, pd.DataFrame]:
         problems += _foreign_key_problems(path, raw_tables[name], resource, raw_tables, key_fields)
         if name == "patients":
             problems += _patient_grid_problems(path, typed[name], resource)
+        if name == "checks" and "evidence" in typed:
+            problems += _check_term_problems(path, typed[name], typed["evidence"])
     if problems:
         unique = list(dict.fromkeys(problems))
         raise DataValidationError(sorted(unique, key=lambda p: (p.file, p.line or 0, p.column or "", p.message)))

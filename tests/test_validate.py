@@ -65,8 +65,8 @@ def break_cell(data_dir: Path, table: str, column: str, new_value: str, where: d
     rows = read_rows(path)
     index = find_row(rows, **where)
     line = file_line(path, index)
-    key = rows[index + 1][0]
     rows[index + 1][rows[0].index(column)] = new_value
+    key = rows[index + 1][0]
     write_rows(path, rows)
     return line, key
 
@@ -89,7 +89,7 @@ def assert_refused(capsys, data_dir: Path, table: str, line: int | None, column:
 
 def test_real_data_package_is_valid():
     tables = validate_package(DATA_DIR)
-    assert set(tables) >= {"studies", "evidence", "patients"}
+    assert set(tables) == {"studies", "evidence", "patients", "checks", "derivations"}
     result = run_validate(DATA_DIR)
     assert result.returncode == 0, result.stderr
     for name, frame in tables.items():
@@ -124,6 +124,15 @@ CELL_CASES = {
                                  "whole number or '/'"),
     "sex code": ("patients", "value", "female", dict(measure="sex"), "F or M"),
     "bad doi": ("studies", "doi", "doi:10.1177", dict(doi=lambda v: v != ""), "does not match the required pattern"),
+    "check names unknown row": ("checks", "parts", "retro_series_147-999", dict(check_id="retro-02"),
+                                "unknown evidence_id"),
+    "check needs a missing denominator": ("checks", "total", "retro_series_147-001:denominator",
+                                          dict(check_id="retro-02"), "has no denominator"),
+    "check term malformed": ("checks", "parts", "retro_series_147-010 + retro_series_147-011",
+                             dict(check_id="retro-02"), "does not match the required pattern"),
+    "derivation without its groups": ("derivations", "group_a", "", dict(method="two_by_two"), "needs group_a"),
+    "derivation of unknown row": ("derivations", "evidence_id", "zhang_2021-999", dict(method="per_patient_summary"),
+                                  "unknown evidence.evidence_id"),
 }
 
 

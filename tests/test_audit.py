@@ -1,0 +1,217 @@
+"""The audit, the arithmetic checks and the per-patient re-derivation on the real data and on
+small hand-made cases. Expected values are worked out by hand in the comments."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from conftest import DATA_DIR, REPO
+from rtxreview import ipd
+from rtxreview.audit import audit, verdict_counts
+from rtxreview.checks import run_checks
+from rtxreview.cli import main
+from rtxreview.validate import validate_package
+
+
+@pytest.fixture(scope="module")
+def tables():
+    return validate_package(DATA_DIR)
+
+
+@pytest.fixture(scope="module")
+def audited(tables):
+    return audit(tables).set_index("evidence_id")
+
+
+def test_every_evidence_row_gets_one_verdict(tables, audited):
+    assert len(audited) == len(tables["evidence"])
+    assert audited.index.is_unique
+    assert set(audited["verdict"]) <= {"consistent", "rounding_variant", "test_dependent", "inconsistent",
+                                       "not_reported", "not_checkable"}
+
+
+def row_where(audited, quote_part, statistic=None):
+    """The audited row whose quote contains ``quote_part`` (and of that statistic); exactly one must match."""
+    evidence = pd.read_csv(DATA_DIR / "evidence.csv", dtype=str, keep_default_na=False).set_index("evidence_id")
+    chosen = evidence["quote"].str.contains(quote_part, regex=False)
+    if statistic:
+        chosen &= evidence["statistic"] == statistic
+    ids = evidence.index[chosen]
+    assert len(ids) == 1, (quote_part, list(ids))
+    return audited.loc[ids[0]]
+
+
+def test_consistent_percentage(audited):
+    # 102/140 = 72.857... -> 72.9 under half-up
+    row = row_where(audited, "complete response was achieved by 102 patients (72.9%)")
+    assert (row["verdict"], row["recomputed"], row["rounding"]) == ("consistent", "72.9", "half_up")
+
+
+def test_inconsistent_percentage_names_the_denominator_that_fits(audited):
+    # 23/140 = 16.43 -> 16.4, not the printed 16.3; 23/141 = 16.31 -> 16.3
+    row = row_where(audited, "23 patients (16.3%)")
+    assert (row["verdict"], row["recomputed"]) == ("inconsistent", "16.4")
+    assert "n = 141" in row["explanation"]
+
+
+def test_truncated_percentages_are_rounding_variants(audited):
+    # 34/1431 = 2.376 -> 2.4 half-up, 2.3 truncated; 7/1431 = 0.4892 -> 0.49 half-up, 0.48 truncated
+    for quote, half_up in (("34 (2.3%)", "2.4"), ("7 (0.48%)", "0.49")):
+        row = row_where(audited, quote)
+        assert (row["verdict"], row["rounding"], row["recomputed"]) == ("rounding_variant", "truncate", half_up)
+
+
+def test_presenting_symptoms_of_ttp_do_not_fit_22_patients(audited):
+    # 5/22 = 22.7 (printed 28), 3/22 = 13.6 (printed 17), 2/22 = 9.1 (printed 17)
+    for quote, recomputed in (("five (28%)", "23"), ("three (17%)", "14"), ("two (17%) fever", "9")):
+        row = row_where(audited, quote)
+        assert (row["verdict"], row["recomputed"]) == ("inconsistent", recomputed)
+
+
+def test_bare_percentage_lists_compatible_numerators(audited):
+    # 91% of 32: 29/32 = 90.6 -> 91; 28/32 = 87.5 and 30/32 = 93.75 do not
+    row = row_where(audited, "Of the remaining 32, 91% received", "percent")
+    assert row["verdict"] == "consistent" and tuple(row["compatible"]) == (29,)
+
+
+def test_count_with_denominator_gets_its_percentage(audited):
+    # 4/143 = 2.797 -> 2.8
+    row = row_where(audited, "Four out of 143 patients were HBsAg positive")
+    assert (row["verdict"], row["recomputed"]) == ("not_reported", "2.8")
+
+
+def test_dose_is_not_checkable(audited):
+    row = row_where(audited, "at a dose of 375 mg/m2 each week")
+    assert row["verdict"] == "not_checkable" and "nothing to recompute" in row["explanation"]
+
+
+def test_p_value_claims_on_two_by_two_tables(audited):
+    relapse = row_where(audited, "such a treatment (p<0.01)")
+    assert relapse["verdict"] == "consistent"
+    dose = row_where(audited, "respectively, p:n.s")
+    assert dose["verdict"] == "consistent"
+
+
+def test_per_patient_summaries(audited):
+    # ages 30,21,35,24,38,29,30,43: mean 250/8 = 31.25 -> 31.3 (a half-up tie)
+    assert audited.loc[row_where(audited, "The mean age was 31.3", "mean").name, "verdict"] == "consistent"
+    # baseline platelets of patients 1-7 (7,12,1,14,30,8,28): mean 100/7 = 14.29; squared deviations
+    # sum to 709.43, sample SD sqrt(709.43/6) = 10.87 -> 10.9, not the printed 8.9
+    sd = audited.loc[(audited["reported"] == "8.9")].iloc[0]
+    assert (sd["verdict"], sd["recomputed"]) == ("inconsistent", "10.9")
+
+
+def test_iqr_reports_each_quartile_convention(audited):
+    # durations 0.5,1,2,3,4,6,8,15: type 6 Q1 = 1.25 -> 1.3 but Q3 = 7.5; Tukey hinges 1.5 and 7.0
+    row = audited.loc[audited["reported"] == "1.3-7.0"].iloc[0]
+    assert row["verdict"] == "inconsistent"
+    assert "1.3-7.5" in row["explanation"] and "1.5-7.0" in row["explanation"]
+
+
+def test_response_percentages_rederived_from_platelets(audited):
+    # 3 months: 7 of 8 patients at 30-100 with doubling (patient 8 withdrew) -> 87.5
+    # printed twice: in the abstract and in the results
+    rows = audited[(audited["reported"] == "87.5") & audited["explanation"].str.contains("partial responders")]
+    assert len(rows) == 2
+    assert set(rows["verdict"]) == {"consistent"} and rows["explanation"].str.contains("7 of 8").all()
+
+
+def test_verdict_counts_keep_every_class(audited):
+    counts = verdict_counts(audited.reset_index())
+    assert list(counts.index) == ["consistent", "rounding_variant", "test_dependent", "inconsistent",
+                                  "not_reported", "not_checkable"]
+    assert counts.sum() == len(audited)
+
+
+# --- the per-patient response criteria, by hand ---------------------------------------------------
+
+@pytest.mark.parametrize("baseline, count, expected", [
+    (10, 101, "CR"),   # above 100
+    (10, 100, "PR"),   # 30-100 with doubling (100 >= 20)
+    (50, 100, "PR"),   # exactly double
+    (51, 100, "NR"),   # not doubled
+    (15, 30, "PR"),    # lower bound, doubled
+    (14, 29, "NR"),    # below 30
+    (30, 56, "NR"),    # patient 5 at month 1: 56 < 60
+    (5, None, "NR"),   # not measured: intention to treat
+])
+def test_response_criteria(baseline, count, expected):
+    got = ipd.classify(pd.Series([baseline], dtype="Int64"), pd.Series([count], dtype="Int64"))
+    assert got.iloc[0] == expected
+
+
+def test_response_counts_from_table(tables):
+    counts = ipd.response_counts(ipd.responses(tables["patients"]))
+    # worked out from Table 1 by hand: month -> (CR, PR, OR)
+    expected = {1: (0, 2, 2), 3: (0, 7, 7), 6: (3, 3, 6), 12: (2, 4, 6)}
+    assert {m: (r.CR, r.PR, r.OR) for m, r in counts.iterrows()} == expected
+    assert set(counts["n"]) == {8}
+
+
+def test_parse_patients():
+    assert ipd.parse_patients("1-3,5,7-8") == [1, 2, 3, 5, 7, 8]
+
+
+# --- the arithmetic checks --------------------------------------------------------------------
+
+def test_checks_on_real_data(tables):
+    checks = run_checks(tables).set_index("check_id")
+    failing = checks[checks["status"] == "fail"]
+    # hand: 26+53+25+25 = 129 vs 102+15 = 117; 25 > 10+4+2+1 = 17; 10+21 = 31 vs 32; 88+55 = 143 vs 117
+    assert {cid: (r.observed, r.expected) for cid, r in failing.iterrows()} == {
+        "retro-08": (129, 117), "retro-12": (25, 17), "retro-13": (31, 32), "retro-14": (143, 117)}
+    assert checks.loc["retro-01", ["observed", "expected", "status"]].tolist() == [147, 147, "pass"]
+
+
+def test_checks_engine_on_small_tables():
+    studies = pd.DataFrame({"study_id": ["s"], "source_document": ["000_0000000000000000.txt"]})
+    evidence = pd.DataFrame({"evidence_id": ["s-001", "s-002", "s-003"], "numerator": pd.array([3, 4, 7], "Int64"),
+                             "denominator": pd.array([10, 10, pd.NA], "Int64"), "reported": ["3", "4", "7"]})
+    checks = pd.DataFrame({"check_id": ["a-01", "a-02", "a-03", "a-04"], "study_id": "s",
+                           "kind": ["equals", "equals", "at_most", "at_most"],
+                           "parts": ["s-001 s-002", "s-001 s-001", "s-003", "s-001:denominator"],
+                           "total": ["s-003", "s-003", "s-002:denominator", "s-003"],
+                           "description": "x"})
+    result = run_checks({"studies": studies, "evidence": evidence, "checks": checks}).set_index("check_id")
+    assert result["status"].to_dict() == {"a-01": "pass", "a-02": "fail", "a-03": "pass", "a-04": "fail"}
+    assert result.loc["a-04", ["observed", "expected"]].tolist() == [10, 7]
+
+
+# --- the command line -------------------------------------------------------------------------
+
+def test_audit_cli_csv_has_the_promised_columns(capsys):
+    assert main(["audit", str(DATA_DIR), "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("evidence_id,study_id,source_document,statistic,reported,numerator,denominator,"
+                        "denominator_source,recomputed,verdict,rounding,compatible,explanation")
+    assert len(lines) - 1 == len(pd.read_csv(DATA_DIR / "evidence.csv"))
+
+
+def test_audit_cli_json_and_table(capsys):
+    assert main(["audit", str(DATA_DIR), "--format", "json"]) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert {r["verdict"] for r in records} >= {"consistent", "rounding_variant", "inconsistent", "not_reported",
+                                               "not_checkable"}
+    assert main(["audit", str(DATA_DIR)]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith(f"{len(records)} reported numbers: ") and "inconsistent" in last
+
+
+def test_checks_and_ipd_cli(capsys):
+    assert main(["checks", str(DATA_DIR), "--format", "csv"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]
+    assert header == "check_id,study_id,source_document,kind,description,expected,observed,status"
+    assert main(["ipd", str(DATA_DIR), "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "patient,month,platelets,response" and len(out) == 1 + 8 * 4
+
+
+def test_cli_refuses_broken_data_without_traceback(data_copy):
+    (data_copy / "evidence.csv").write_text("evidence_id\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "rtxreview", "audit", str(data_copy)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "column 'study_id'" in result.stderr and "column missing" in result.stderr
