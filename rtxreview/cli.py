@@ -4,6 +4,7 @@ validate  check the data package against datapackage.json and the cross-field ru
 audit     one verdict per reported number (recomputed from its counts or the per-patient table)
 checks    the internal arithmetic checks of checks.csv (expected, observed, pass/fail)
 ipd       per-patient response categories re-derived from the platelet table
+pool      the pooled random-effects analyses of pooling.csv (json or csv)
 """
 
 from __future__ import annotations
@@ -59,6 +60,21 @@ def _ipd_frame(tables):
 REPORTS = {"audit": _audit_frame, "checks": _checks_frame, "ipd": _ipd_frame}
 
 
+def _pool(args: argparse.Namespace) -> int:
+    from rtxreview.audit import audit
+    from rtxreview.pooling import pooled_analyses, pooled_summary
+    tables = validate_package(args.data_dir)
+    summary = pooled_summary(pooled_analyses(tables, audit(tables), estimator=args.estimator))
+    if args.format == "json":
+        json.dump(summary, sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        flat = pd.DataFrame(summary).assign(studies=lambda d: d["studies"].map(
+            lambda studies: "; ".join(f"{s['study_id']} {s['events']}/{s['total']}" for s in studies)))
+        sys.stdout.write(flat.to_csv(index=False, lineterminator="\n"))
+    return 0
+
+
 def _report(args: argparse.Namespace) -> int:
     frame, summary = REPORTS[args.command](validate_package(args.data_dir))
     if args.format == "csv":
@@ -90,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
         command.add_argument("--format", choices=["csv", "json", "table"], default="table")
         command.set_defaults(run=_report)
+    pool = commands.add_parser("pool", help="pooled analyses")
+    pool.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
+    pool.add_argument("--format", choices=["json", "csv"], default="json")
+    pool.add_argument("--estimator", choices=["PM", "DL"], default="PM",
+                      help="tau² estimator: Paule-Mandel (default) or DerSimonian-Laird (truncated at 0)")
+    pool.set_defaults(run=_pool)
     return parser
 
 

@@ -33,3 +33,19 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DATA_DIR, target)
     return target
+
+
+def unavailable(message: str):
+    """Skip a test whose tool (Node.js, Chromium, the Vega builds) is missing, except where
+    RTXREVIEW_REQUIRE_TOOLS=1 (set by .ci/run): there a missing tool is a failure, not a skip."""
+    if os.environ.get("RTXREVIEW_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"required for this test: {message}")
+    pytest.skip(message)
+
+
+# CI runs property tests with a fixed seed: a red CI then always means a reproducible failure.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, deadline=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

@@ -388,7 +388,8 @@ def closed_window_hit(reported: str, n: int, rule: str) -> tuple[bool, bool]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(case=printed_cases(min_decimals=1, max_decimals=2), rule=st.sampled_from(RULES))
+# Above 100% scrutipy, which tests means, has no k <= n bound: a designed difference, left out here.
+@given(case=printed_cases(min_decimals=1, max_decimals=2, max_percent=100), rule=st.sampled_from(RULES))
 def test_agrees_with_scrutipy_grim_scalar(case, rule):
     # scrutipy.grim_scalar (a port of R's scrutiny) reconstructs floor/ceil of
     # x*n in floats and "dustifies" each candidate mean by +-1e-12 before

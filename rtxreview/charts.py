@@ -1,0 +1,640 @@
+"""Altair chart specifications for the review, and their offline embedding.
+
+Every figure of the book is a Vega-Lite specification built here with Altair.
+The book must render without a network, so charts are never shown with
+Altair's default HTML renderer (which loads Vega from a CDN and writes a
+random element id).  :func:`embed_html` instead writes a fixed ``<div>`` and a
+call to ``rtxCharts.embed`` (``_static/rtx-charts.js``), which draws the chart
+with the book's own copies of vega, vega-lite and vega-embed.
+
+Design rules shared by the builders:
+
+* Only the columns a chart encodes are passed to Altair, so a chart never
+  carries a whole evidence table (or anything a reader should not see).
+* Percentages printed in labels and tooltips are formatted in Python with the
+  review's exact half-up rounding (:func:`rtxreview.rounding.round_exact`),
+  so a chart never disagrees with the tables by a binary-float rounding.
+* Vega-Lite cannot wrap text, so long forest-plot labels are wrapped here
+  (as lists of lines, which Vega draws one under the other).
+* Colours come from the Okabe-Ito palette (safe for colour-vision
+  deficiencies) without its black.  Marks that Vega-Lite draws in black by
+  default (text and rules: labels, confidence intervals, thresholds) are given
+  no colour here, so that ``rtx-charts.js`` can make them light on the dark
+  theme; the background is transparent.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import textwrap
+from fractions import Fraction
+
+import altair as alt
+import pandas as pd
+
+from rtxreview.rounding import round_exact
+
+__all__ = [
+    "VERDICT_COLOURS",
+    "RESPONSE_COLOURS",
+    "forest_plot",
+    "response_over_time",
+    "platelet_trajectories",
+    "dose_comparison",
+    "reported_vs_recomputed",
+    "embed_html",
+    "show",
+]
+
+# Okabe & Ito (2008), "Color Universal Design"; black is left out because it
+# vanishes on the dark theme.  Verdicts are also told apart by shape.
+VERDICT_COLOURS: dict[str, str] = {
+    "consistent": "#009E73",  # bluish green
+    "rounding_variant": "#0072B2",  # blue
+    "test_dependent": "#E69F00",  # orange
+    "inconsistent": "#D55E00",  # vermillion
+    "not_reported": "#CC79A7",  # reddish purple
+    "not_checkable": "#999999",  # grey
+}
+RESPONSE_COLOURS: dict[str, str] = {
+    "CR": "#009E73",  # complete response: bluish green
+    "PR": "#E69F00",  # partial response: orange
+    "NR": "#999999",  # no response: grey
+}
+STUDY_COLOUR = "#0072B2"  # Okabe-Ito blue: study estimates, trajectories
+POOLED_COLOUR = "#D55E00"  # Okabe-Ito vermillion: the pooled diamond
+
+WIDTH = 560  # pixels; fits the book's text column
+ROW_STEP = 24  # pixels per forest-plot row of one-line labels
+LINE_HEIGHT = 14  # pixels per extra line of a wrapped label
+MAX_SQUARE_AREA = 300  # px², the square of the largest weight (about 17 px wide)
+UNWEIGHTED_SQUARE_AREA = 64  # px², estimates that are not in a pooled analysis
+DIAMOND_HALF_HEIGHT = 10  # pixels from the diamond's centre to its top
+FONT_SIZE = 12
+CHAR_WIDTH = 6.5  # average pixels per character of 12 px sans-serif, to size and wrap text
+LABEL_WIDTH = 200  # pixels: the widest label column
+MAX_LABEL_LINES = 3  # a longer label is cut with an ellipsis (the tooltip shows it whole)
+NOTE_CHARS = 88  # characters per line of the note under the forest plot (11 px, 560 px)
+PERCENT_AXIS = alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1.0])  # 5 labels fit ~200 px
+FOREST_COLUMNS = ["label", "evidence_id", "events", "total", "proportion", "ci_low", "ci_high",
+                  "weight", "quote", "location", "note"]
+RESPONSE_LABELS = {"CR": "Complete response (CR)", "PR": "Partial response (PR)",
+                   "NR": "No response (NR)"}
+THRESHOLDS = ((30, "30: partial response threshold"), (100, "100: complete response threshold"))
+_CHART_ID = re.compile(r"[a-z0-9-]+")
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------
+
+
+def _select(frame: pd.DataFrame, columns: list[str], chart: str) -> pd.DataFrame:
+    """Keep only ``columns`` (the ones the chart encodes), in a fresh frame.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, naming the chart and the columns.
+    """
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{chart}: missing column(s) {missing}")
+    return frame.loc[:, columns].reset_index(drop=True)
+
+
+def _exact_percent(events: int, total: int) -> str:
+    """``events/total`` as ``"60.0%"``, rounded exactly half up like the review's tables."""
+    return f"{round_exact(Fraction(int(events) * 100, int(total)), 1, 'half_up')}%"
+
+
+def _percent(proportion: float) -> str:
+    """A float proportion (an interval limit) as ``"36.1%"``."""
+    return f"{proportion * 100:.1f}%"
+
+
+def _interval(low: float, high: float) -> str:
+    """``"36.1–80.9%"``, or ``"not given"`` when a limit is missing."""
+    if _missing(low) or _missing(high):
+        return "not given"
+    return f"{low * 100:.1f}–{high * 100:.1f}%"
+
+
+def _missing(value) -> bool:
+    """True for None, NaN and pandas.NA (how an empty cell or an absent interval arrives)."""
+    return value is None or bool(pd.isna(value))
+
+
+def _text(series: pd.Series) -> pd.Series:
+    """Free text for tooltips: empty cells become "" rather than null."""
+    return series.astype(object).where(series.notna(), "").astype(str)
+
+
+def _wrap(text: str, chars: int, max_lines: int | None = None) -> list[str]:
+    """Break text into lines of at most ``chars`` characters (Vega draws a list as lines).
+
+    Vega-Lite has no text wrapping, so long forest-plot labels and notes are
+    wrapped here instead of being cut at the column's edge.
+    """
+    lines = textwrap.wrap(text, chars, break_on_hyphens=False) or [""]
+    if max_lines is not None and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = textwrap.shorten(lines[-1] + " …", chars, placeholder=" …")
+    return lines
+
+
+def _tooltip(pairs: list[tuple[str, str]]) -> list[alt.Tooltip]:
+    """Tooltip entries from ``(field, title)``; every tooltip field is preformatted text."""
+    return [alt.Tooltip(f"{field}:N", title=title) for field, title in pairs]
+
+
+def _finish(chart, title: str):
+    """Title, transparent background and view style shared by every chart.
+
+    The background stays transparent so that the page's own (light or dark)
+    background shows; the JS supplies the theme's text and axis colours.
+    """
+    return (
+        chart.properties(title=alt.Title(title, anchor="start", fontSize=15), background="transparent")
+        .configure_view(stroke=None)
+        .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+        .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
+    )
+
+
+# ---------------------------------------------------------------------------
+# Forest plot
+# ---------------------------------------------------------------------------
+
+
+def _forest_rows(rows: pd.DataFrame, label_chars: int) -> pd.DataFrame:
+    """One display row per estimate: position, numbers and preformatted text."""
+    data = _select(rows, FOREST_COLUMNS, "forest_plot")
+    events_total = [f"{int(e)}/{int(t)}" for e, t in zip(data["events"], data["total"])]
+    percent = [_exact_percent(e, t) for e, t in zip(data["events"], data["total"])]
+    return pd.DataFrame({
+        "row": range(len(data)),  # top-to-bottom position = input order
+        "label": data["label"].astype(str),
+        "label_lines": [_wrap(str(label), label_chars, MAX_LABEL_LINES) for label in data["label"]],
+        "evidence_id": _text(data["evidence_id"]),
+        "events_total": events_total,
+        "percent": percent,
+        "right_text": [f"{n} ({p})" for n, p in zip(events_total, percent)],
+        "proportion": data["proportion"].astype(float),
+        "ci_low": data["ci_low"].astype(float),
+        "ci_high": data["ci_high"].astype(float),
+        "ci_text": [_interval(lo, hi) for lo, hi in zip(data["ci_low"], data["ci_high"])],
+        "weight": data["weight"].astype(float),
+        "quote": _text(data["quote"]),
+        "location": _text(data["location"]),
+        "note": _text(data["note"]),
+    })
+
+
+FOREST_TOOLTIP = [("label", "Estimate"), ("evidence_id", "Evidence row"),
+                  ("events_total", "Events/total"), ("percent", "Proportion"),
+                  ("ci_text", "95% CI (Clopper-Pearson)"), ("quote", "Quote"),
+                  ("location", "Location"), ("note", "Note")]
+
+
+def _pooled_frames(pooled: dict, centre: float, half: float, label_chars: int
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The pooled row (label, text, prediction interval) and the diamond's three vertices.
+
+    Vega-Lite has no diamond mark with a data-driven width, so the diamond is
+    drawn by hand as an area between ``y`` and ``y2``: zero height at the CI
+    limits (the left and right tips) and a full row height at the estimate.
+    """
+    ci = _interval(pooled["ci_low"], pooled["ci_high"])
+    info = {
+        "row": centre,
+        "label": str(pooled["label"]),
+        "label_lines": _wrap(str(pooled["label"]), label_chars, MAX_LABEL_LINES),
+        "estimate_text": _percent(pooled["estimate"]),
+        "ci_text": ci,
+        "pi_text": _interval(pooled.get("pi_low"), pooled.get("pi_high")),
+        "right_text": f"{_percent(pooled['estimate'])} ({ci})",
+        "method": str(pooled.get("method", "")),
+    }
+    vertices = pd.DataFrame([
+        {"x": pooled["ci_low"], "y": centre, "y2": centre},
+        {"x": pooled["estimate"], "y": centre - half, "y2": centre + half},
+        {"x": pooled["ci_high"], "y": centre, "y2": centre},
+    ]).astype(float)
+    for key in ("label", "estimate_text", "ci_text", "pi_text", "method"):
+        vertices[key] = info[key]  # the area's tooltip reads its first vertex
+    row = pd.DataFrame([info])
+    if not (_missing(pooled.get("pi_low")) or _missing(pooled.get("pi_high"))):
+        row["pi_low"], row["pi_high"] = float(pooled["pi_low"]), float(pooled["pi_high"])
+    return row, vertices
+
+
+POOLED_TOOLTIP = [("label", "Pooled estimate"), ("estimate_text", "Proportion"),
+                  ("ci_text", "95% CI"), ("pi_text", "95% prediction interval"), ("method", "Method")]
+
+
+def _heterogeneity_note(pooled: dict) -> list[str]:
+    """Lines printed under the forest plot: heterogeneity, method and how to read the marks."""
+    i2 = "not estimable" if _missing(pooled.get("i2")) else f"{float(pooled['i2']):.1f}%"
+    tau2 = "not estimable" if _missing(pooled.get("tau2")) else f"{float(pooled['tau2']):.3f}"
+    lines = [f"Pooled: k = {pooled.get('k')} studies; I² = {i2}; τ² = {tau2}",
+             *_wrap(f"Method: {pooled.get('method', '')}", NOTE_CHARS),
+             "Squares: area proportional to the weight in the pooled analysis; lines: 95% CI."]
+    if not (_missing(pooled.get("pi_low")) or _missing(pooled.get("pi_high"))):
+        lines.append("Thin line through the diamond: 95% prediction interval.")
+    return lines
+
+
+def _note_chart(pooled: dict) -> alt.Chart:
+    """The heterogeneity note as a block of text lines, the full width of the chart."""
+    lines = _heterogeneity_note(pooled)
+    return alt.Chart(alt.InlineData(values=[{"note": lines}])).mark_text(
+        align="left", baseline="top", fontSize=FONT_SIZE - 1, lineHeight=16
+    ).encode(x=alt.value(0), y=alt.value(0), text="note:N").properties(width=WIDTH, height=16 * len(lines))
+
+
+def _row_step(labels: list[str], label_chars: int) -> int:
+    """Pixels per row: rows grow with the longest wrapped label, so wrapped lines never overlap."""
+    lines = max((len(_wrap(label, label_chars, MAX_LABEL_LINES)) for label in labels), default=1)
+    return ROW_STEP + LINE_HEIGHT * (lines - 1)
+
+
+def _row_scale(lo: float, hi: float) -> alt.Scale:
+    """The shared quantitative row-position scale (row 0 at the top).
+
+    Quantitative rather than nominal so that the diamond can span part of a
+    row; every panel uses the same explicit domain so that rows line up.
+    """
+    return alt.Scale(domain=[lo, hi], reverse=True, nice=False, zero=False)
+
+
+def _header(text: str, y: alt.Y) -> alt.Chart:
+    """A bold column header, drawn as text in a row above the first estimate."""
+    return alt.Chart(alt.InlineData(values=[{"row": -1.3, "header": text}])).mark_text(
+        align="left", baseline="middle", fontSize=FONT_SIZE, fontWeight="bold"
+    ).encode(x=alt.value(0), y=y, text="header:N")
+
+
+def _text_panel(est, pooled_row, field, header, y, width):
+    """A column of text (labels at the left, numbers at the right of the plot)."""
+    text = dict(align="left", baseline="middle", fontSize=FONT_SIZE, lineHeight=LINE_HEIGHT, limit=width)
+    layers = [_header(header, y),
+              alt.Chart(est).mark_text(**text).encode(
+                  x=alt.value(0), y=y, text=f"{field}:N", tooltip=_tooltip(FOREST_TOOLTIP))]
+    if pooled_row is not None:
+        layers.append(alt.Chart(pooled_row).mark_text(fontWeight="bold", **text).encode(
+            x=alt.value(0), y=y, text=f"{field}:N", tooltip=_tooltip(POOLED_TOOLTIP)))
+    return alt.layer(*layers).properties(width=width)
+
+
+def _estimate_layers(est: pd.DataFrame, x_axis: alt.X, y: alt.Y) -> list[alt.Chart]:
+    """CI lines and squares (area proportional to weight; fixed size without a weight)."""
+    base = alt.Chart(est).encode(y=y, tooltip=_tooltip(FOREST_TOOLTIP))
+    layers = [base.mark_rule(strokeWidth=1.5).encode(x=x_axis, x2="ci_high:Q")]
+    weights = est["weight"].dropna()
+    if len(weights):
+        # Square marks' size is an area, and a zero-based linear scale keeps it
+        # proportional to the weight; the largest weight gets MAX_SQUARE_AREA.
+        size = alt.Size("weight:Q", legend=None,
+                        scale=alt.Scale(domain=[0, float(weights.max())], range=[0, MAX_SQUARE_AREA]))
+        layers.append(base.transform_filter("isValid(datum.weight)").mark_square(
+            color=STUDY_COLOUR, opacity=1).encode(x="proportion:Q", size=size))
+    if weights.size < len(est):
+        layers.append(base.transform_filter("!isValid(datum.weight)").mark_square(
+            color=STUDY_COLOUR, opacity=1, size=UNWEIGHTED_SQUARE_AREA).encode(x="proportion:Q"))
+    return layers
+
+
+def _pooled_layers(row: pd.DataFrame, vertices: pd.DataFrame, scale: alt.Scale) -> list[alt.Chart]:
+    """Prediction interval (thin line, drawn first so the diamond covers its middle) and diamond."""
+    layers = []
+    if "pi_low" in row.columns:
+        layers.append(alt.Chart(row).mark_rule(strokeWidth=1).encode(
+            x="pi_low:Q", x2="pi_high:Q", y=alt.Y("row:Q", scale=scale, axis=None),
+            tooltip=_tooltip(POOLED_TOOLTIP)))
+    layers.append(alt.Chart(vertices).mark_area(color=POOLED_COLOUR, opacity=1, line=False).encode(
+        x="x:Q", y=alt.Y("y:Q", scale=scale, axis=None), y2="y2:Q",
+        tooltip=_tooltip(POOLED_TOOLTIP)))
+    return layers
+
+
+def _panel_widths(labels: list[str]) -> tuple[int, int, int]:
+    """Widths of the label, plot and number panels, adding up to WIDTH.
+
+    The label panel is sized from the longest label, up to LABEL_WIDTH;
+    longer labels are wrapped to that width.
+    """
+    longest = max((len(label) for label in labels), default=10)
+    left = int(min(LABEL_WIDTH, max(130, CHAR_WIDTH * longest + 8)))
+    right = 130
+    return left, WIDTH - left - right - 2 * 8, right
+
+
+def forest_plot(rows: pd.DataFrame, pooled: dict | None = None, *, title: str,
+                x_title: str = "Proportion of patients (95% CI)") -> alt.TopLevelMixin:
+    """Classic horizontal forest plot of proportions, optionally with a pooled diamond.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        One row per estimate, drawn top to bottom in input order, with columns
+        ``label, evidence_id, events, total, proportion, ci_low, ci_high,
+        weight, quote, location, note`` (``study`` and other columns are
+        ignored).  ``weight`` is the relative weight in the pooled analysis,
+        NaN for an estimate that is not pooled.
+    pooled : dict, optional
+        ``label, estimate, ci_low, ci_high, pi_low, pi_high, method, i2, tau2, k``
+        (proportions on the 0..1 scale, ``i2`` in percent); ``pi_low`` and
+        ``pi_high`` may be None.
+    title : str
+        Chart title.
+    x_title : str
+        Title of the proportion axis.
+
+    Returns
+    -------
+    altair.HConcatChart or altair.VConcatChart
+        Label, plot and number panels side by side; with ``pooled``, a note
+        with k, I², τ² and the method below them.  Labels longer than the
+        label column are wrapped onto up to three lines.
+    """
+    labels = [str(label) for label in _select(rows, ["label"], "forest_plot")["label"]]
+    if pooled is not None:
+        labels.append(str(pooled["label"]))
+    left, middle, right = _panel_widths(labels)
+    label_chars = int((left - 4) // CHAR_WIDTH)
+    step = _row_step(labels, label_chars)
+    est = _forest_rows(rows, label_chars)
+    centre = len(est) + 0.5 if pooled is not None else None  # a blank half row above the pooled row
+    lo, hi = -1.8, (centre + 0.9 if pooled is not None else len(est) - 0.4)  # room for the headers
+    scale = _row_scale(lo, hi)
+    y = alt.Y("row:Q", scale=scale, axis=None)
+    x_axis = alt.X("ci_low:Q", title=x_title, scale=alt.Scale(domain=[0, 1], nice=False), axis=PERCENT_AXIS)
+    layers = _estimate_layers(est, x_axis, y)
+    pooled_row = None
+    if pooled is not None:
+        pooled_row, vertices = _pooled_frames(pooled, centre, DIAMOND_HALF_HEIGHT / step, label_chars)
+        layers += _pooled_layers(pooled_row, vertices, scale)
+    height = round(step * (hi - lo))
+    panels = alt.hconcat(
+        _text_panel(est, pooled_row, "label_lines", "Study, subgroup", y, left).properties(height=height),
+        alt.layer(*layers).properties(width=middle, height=height),
+        _text_panel(est, pooled_row, "right_text", "Events/total (%)", y, right).properties(height=height),
+        spacing=8,
+    )
+    if pooled is None:
+        return _finish(panels, title)
+    return _finish(alt.vconcat(panels, _note_chart(pooled), spacing=6), title)
+
+
+# ---------------------------------------------------------------------------
+# Per-patient charts
+# ---------------------------------------------------------------------------
+
+
+def response_over_time(counts: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
+    """Stacked bars of response categories per follow-up month (CR at the bottom).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Columns ``month`` (1, 3, 6, 12), ``response`` ("CR", "PR", "NR"),
+        ``patients`` and ``total`` (patients analysed that month).
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    altair.Chart
+    """
+    data = _select(counts, ["month", "response", "patients", "total"], "response_over_time")
+    data["percent"] = [_exact_percent(p, t) for p, t in zip(data["patients"], data["total"])]
+    data["of_total"] = [f"{int(p)} of {int(t)}" for p, t in zip(data["patients"], data["total"])]
+    top = int(data["total"].max())
+    data = data.drop(columns="total")  # shown through of_total; not needed twice
+    order = list(RESPONSE_COLOURS)
+    # Stack order is the position in RESPONSE_COLOURS, so CR sits on the axis.
+    names = ", ".join(f"'{code}': '{name}'" for code, name in RESPONSE_LABELS.items())
+    chart = alt.Chart(data).transform_calculate(
+        stack_order=f"indexof({json.dumps(order)}, datum.response)"
+    ).mark_bar().encode(
+        x=alt.X("month:O", title="Months after the first dose", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("patients:Q", stack="zero", title="Patients (n)",
+                scale=alt.Scale(domain=[0, top], nice=False),
+                axis=alt.Axis(format="d", tickMinStep=1)),
+        color=alt.Color("response:N", scale=alt.Scale(domain=order, range=list(RESPONSE_COLOURS.values())),
+                        legend=alt.Legend(title="Response", labelLimit=220,
+                                          labelExpr=f"{{{names}}}[datum.label]")),
+        order=alt.Order("stack_order:Q", sort="ascending"),
+        tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("response:N", title="Response"),
+                 alt.Tooltip("of_total:N", title="Patients"), alt.Tooltip("percent:N", title="Percent")],
+    ).properties(width=WIDTH - 180, height=300)
+    return _finish(chart, title)
+
+
+def platelet_trajectories(long: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
+    """One line with points per patient, with the 30 and 100 ×10⁹/L response thresholds.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        Columns ``patient``, ``month`` (0, 1, 3, 6, 12) and ``platelets``
+        (NaN when not measured; those points are left out and the line joins
+        the measured ones).
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
+    data = _select(long, ["patient", "month", "platelets"], "platelet_trajectories")
+    data = data[data["platelets"].notna()].astype({"patient": int, "month": int, "platelets": float})
+    y = alt.Y("platelets:Q", title="Platelet count (×10⁹/L)")
+    base = alt.Chart(data).encode(
+        x=alt.X("month:Q", title="Months after the first dose", scale=alt.Scale(domain=[0, 12]),
+                axis=alt.Axis(values=[0, 1, 3, 6, 12])),
+        y=y, detail="patient:N",
+        tooltip=[alt.Tooltip("patient:N", title="Patient"), alt.Tooltip("month:Q", title="Month"),
+                 alt.Tooltip("platelets:Q", title="Platelets (×10⁹/L)")],
+    )
+    lines = base.mark_line(color=STUDY_COLOUR, opacity=0.75, strokeWidth=1.5)
+    points = base.mark_circle(color=STUDY_COLOUR, opacity=0.9, size=36)
+    limits = alt.Chart(alt.InlineData(values=[{"platelets": v, "label": t} for v, t in THRESHOLDS]))
+    rules = limits.mark_rule(strokeDash=[6, 4], strokeWidth=1).encode(y=y)
+    labels = limits.mark_text(align="right", baseline="bottom", dy=-3, fontSize=FONT_SIZE - 1).encode(
+        x=alt.value(WIDTH - 80), y=y, text="label:N")
+    chart = alt.layer(rules, labels, lines, points).properties(width=WIDTH - 80, height=320)
+    return _finish(chart, title)
+
+
+# ---------------------------------------------------------------------------
+# Dose groups and the audit
+# ---------------------------------------------------------------------------
+
+
+def dose_comparison(rows: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
+    """Proportion with its 95% CI per dose group, groups top to bottom in input order.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Columns ``label`` (dose group), ``events, total, proportion, ci_low,
+        ci_high, quote, location``.
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    altair.LayerChart
+    """
+    data = _select(rows, ["label", "events", "total", "proportion", "ci_low", "ci_high", "quote",
+                          "location"], "dose_comparison")
+    data["events_total"] = [f"{int(e)}/{int(t)}" for e, t in zip(data["events"], data["total"])]
+    data["percent"] = [_exact_percent(e, t) for e, t in zip(data["events"], data["total"])]
+    data["ci_text"] = [_interval(lo, hi) for lo, hi in zip(data["ci_low"], data["ci_high"])]
+    data["right_text"] = data["events_total"] + " (" + data["percent"] + ")"
+    data["dose"] = data["label"].astype(str)
+    # Vega-Lite cannot wrap axis labels: lines are joined with "|" here and split by labelExpr.
+    data["label"] = ["|".join(_wrap(label, 30, 3)) for label in data["dose"]]
+    data[["quote", "location", "dose"]] = data[["quote", "location", "dose"]].apply(_text)
+    data = data.drop(columns=["events", "total"])  # shown as text; not needed twice
+    tips = _tooltip([("dose", "Dose"), ("events_total", "Events/total"), ("percent", "Proportion"),
+                     ("ci_text", "95% CI (Clopper-Pearson)"), ("quote", "Quote"), ("location", "Location")])
+    # An explicit sort list keeps the input order (nominal axes sort alphabetically).
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", title="Rituximab dose", sort=list(data["label"]),
+                axis=alt.Axis(labelLimit=220, labelExpr="split(datum.label, '|')")),
+        tooltip=tips)
+    ci = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("ci_low:Q", title="Proportion of patients (95% CI)", scale=alt.Scale(domain=[0, 1]),
+                axis=PERCENT_AXIS), x2="ci_high:Q")
+    point = base.mark_square(color=STUDY_COLOUR, size=100, opacity=1).encode(x="proportion:Q")
+    text = base.mark_text(align="left", baseline="middle", dx=8, fontSize=FONT_SIZE).encode(
+        x="ci_high:Q", text="right_text:N")
+    chart = alt.layer(ci, point, text).properties(width=WIDTH - 240, height=alt.Step(48))
+    return _finish(chart, title)
+
+
+def reported_vs_recomputed(rows: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
+    """Printed percentages against the percentages recomputed from the counts.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Columns ``evidence_id, study, reported, recomputed`` (percent, 0-100),
+        ``verdict`` (a key of :data:`VERDICT_COLOURS`) and ``explanation``.
+        Rows without both numbers cannot be placed and are left out.
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    altair.LayerChart
+
+    Raises
+    ------
+    ValueError
+        If a verdict has no colour in :data:`VERDICT_COLOURS`.
+    """
+    data = _select(rows, ["evidence_id", "study", "reported", "recomputed", "verdict", "explanation"],
+                   "reported_vs_recomputed")
+    data = data[data["reported"].notna() & data["recomputed"].notna()].reset_index(drop=True)
+    unknown = sorted(set(data["verdict"]) - set(VERDICT_COLOURS))
+    if unknown:
+        raise ValueError(f"reported_vs_recomputed: verdict(s) without a colour: {unknown}")
+    for column in ("evidence_id", "study", "verdict", "explanation"):
+        data[column] = _text(data[column])
+    data = data.astype({"reported": float, "recomputed": float})
+    scale = alt.Scale(domain=[0, 100], nice=False)
+    verdicts = alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values()))
+    legend = alt.Legend(title="Verdict", labelExpr="replace(datum.label, '_', ' ')")
+    points = alt.Chart(data).mark_point(filled=True, size=70, opacity=0.85).encode(
+        x=alt.X("recomputed:Q", title="Recomputed from the counts (%)", scale=scale),
+        y=alt.Y("reported:Q", title="Reported in the paper (%)", scale=scale),
+        color=alt.Color("verdict:N", scale=verdicts, legend=legend),
+        shape=alt.Shape("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLOURS)), legend=legend),
+        tooltip=[alt.Tooltip("evidence_id:N", title="Evidence row"), alt.Tooltip("study:N", title="Study"),
+                 alt.Tooltip("reported:Q", title="Reported (%)", format=".6~g"),
+                 alt.Tooltip("recomputed:Q", title="Recomputed (%)", format=".2f"),
+                 alt.Tooltip("verdict:N", title="Verdict"), alt.Tooltip("explanation:N", title="Explanation")],
+    )
+    # The line of agreement y = x, as a rule between two data-free positions.
+    diagonal = alt.Chart(alt.InlineData(values=[{}])).mark_rule(strokeDash=[4, 4], strokeWidth=1).encode(
+        x=alt.datum(0), y=alt.datum(0), x2=alt.datum(100), y2=alt.datum(100))
+    chart = alt.layer(diagonal, points).properties(width=400, height=400)
+    return _finish(chart, title)
+
+
+# ---------------------------------------------------------------------------
+# Offline embedding
+# ---------------------------------------------------------------------------
+
+
+def _title_of(spec: dict) -> str:
+    """Plain title of a Vega-Lite spec (a string, a list of lines, or a title object)."""
+    title = spec.get("title", "")
+    if isinstance(title, dict):
+        title = title.get("text", "")
+    if isinstance(title, list):
+        title = " ".join(str(line) for line in title)
+    return str(title) or "Chart"
+
+
+def _script_json(spec: dict) -> str:
+    """Deterministic JSON that is safe inside a <script> element.
+
+    ``json.dumps`` alone would let a quote containing ``</script>`` end the
+    element; ``<``, ``>`` and ``&`` are therefore written as JSON unicode
+    escapes, which JavaScript reads back as the same characters.
+    """
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def embed_html(chart, chart_id: str) -> str:
+    """HTML that draws ``chart`` with the book's own Vega scripts (no CDN, no random id).
+
+    Parameters
+    ----------
+    chart : altair chart
+        Any Altair top-level chart; ``chart.to_dict()`` validates it.
+    chart_id : str
+        Lower-case letters, digits and hyphens; the element id is
+        ``rtx-chart-{chart_id}``.
+
+    Returns
+    -------
+    str
+        A ``<div>``, a ``<noscript>`` note and a ``<script>`` calling
+        ``rtxCharts.embed``; byte-identical for the same chart and id.
+
+    Raises
+    ------
+    ValueError
+        If ``chart_id`` is not of the allowed form.
+    """
+    if not isinstance(chart_id, str) or not _CHART_ID.fullmatch(chart_id):
+        raise ValueError(f"chart_id must match ^[a-z0-9-]+$, got {chart_id!r}")
+    spec = chart.to_dict()
+    element = f"rtx-chart-{chart_id}"
+    label = html.escape(_title_of(spec), quote=True)
+    return (
+        f'<div class="rtx-chart" id="{element}" role="figure" aria-label="{label}"></div>\n'
+        f"<noscript>The chart &#8220;{label}&#8221; needs JavaScript.</noscript>\n"
+        f'<script type="text/javascript">rtxCharts.embed("{element}", {_script_json(spec)});</script>'
+    )
+
+
+def show(chart, chart_id: str):
+    """Display ``chart`` in a notebook through :func:`embed_html`.
+
+    Returns
+    -------
+    IPython.display.HTML
+    """
+    from IPython.display import HTML  # imported here: the library itself does not need IPython
+
+    return HTML(embed_html(chart, chart_id))

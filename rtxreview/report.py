@@ -1,0 +1,440 @@
+"""What the book's chapters call: load and audit the data once, select a chapter's rows, and
+render tables, charts and narrative numbers. Chapters narrate; this module computes.
+
+Every piece of text that comes from the data is HTML-escaped here before it reaches a page.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+from IPython.display import HTML
+
+from rtxreview import charts, ipd
+from rtxreview.audit import audit, verdict_counts
+from rtxreview.checks import run_checks
+from rtxreview.pooling import estimates, pooled_analyses
+from rtxreview.validate import DESCRIPTOR, validate_package
+
+VERDICT_LABELS = {
+    "consistent": "reproduces",
+    "rounding_variant": "other rounding",
+    "test_dependent": "depends on test",
+    "inconsistent": "does not reproduce",
+    "not_reported": "computed here",
+    "not_checkable": "not checkable",
+}
+VERDICT_PLURALS = {
+    "consistent": "reproduce",
+    "rounding_variant": "reproduce only under another rounding",
+    "test_dependent": "hold for one test only",
+    "inconsistent": "do not reproduce",
+    "not_reported": "are computed here (not printed)",
+    "not_checkable": "cannot be checked",
+}
+VERDICT_SINGULARS = {
+    "consistent": "reproduces",
+    "rounding_variant": "reproduces only under another rounding",
+    "test_dependent": "holds for one test only",
+    "inconsistent": "does not reproduce",
+    "not_reported": "is computed here (not printed)",
+    "not_checkable": "cannot be checked",
+}
+SHOWN_EXPLANATIONS = ("rounding_variant", "test_dependent", "inconsistent")
+RESPONSE_OUTCOMES = ("complete response", "partial response", "overall response", "no response", "remission",
+                     "durable remission")
+
+
+def find_data_dir(data_dir: str | Path | None = None) -> Path:
+    """``data_dir`` as given, or the nearest ``data/`` with a datapackage.json from here upwards.
+
+    Chapters run from ``book/`` (Jupyter Book, nbval) and from the repository root (papermill);
+    both find the same data without a path typed into the notebook.
+    """
+    if data_dir is not None:
+        return Path(data_dir)
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data" / DESCRIPTOR).is_file():
+            return folder / "data"
+    raise FileNotFoundError(f"no data/{DESCRIPTOR} in {here} or its parents; pass data_dir")
+
+
+@dataclass
+class Review:
+    """The validated data package with its audit, checks and pooled analyses."""
+
+    data_dir: Path
+    ci_method: str = "beta"
+    estimator: str = "PM"
+    tables: dict[str, pd.DataFrame] = field(init=False)
+
+    def __post_init__(self):
+        self.tables = validate_package(self.data_dir)
+
+    @cached_property
+    def audit(self) -> pd.DataFrame:
+        return audit(self.tables)
+
+    @cached_property
+    def checks(self) -> pd.DataFrame:
+        return run_checks(self.tables)
+
+    @cached_property
+    def pooled(self) -> dict[str, dict]:
+        return {result["analysis_id"]: result for result in
+                pooled_analyses(self.tables, self.audit, estimator=self.estimator, ci_method=self.ci_method)}
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """Evidence joined with its audit and the study's label, in file order."""
+        audit_columns = ["evidence_id", "recomputed", "verdict", "rounding", "compatible", "explanation",
+                         "source_document"]
+        labels = self.tables["studies"][["study_id", "short_label"]]
+        return (self.tables["evidence"].merge(self.audit[audit_columns], on="evidence_id")
+                .merge(labels, on="study_id"))
+
+    def select(self, *, diseases=None, studies=None, contexts=None, outcomes=None, statistics=None) -> pd.DataFrame:
+        """Rows matching every given filter (each a collection of allowed values)."""
+        rows = self.rows
+        for column, allowed in (("disease", diseases), ("study_id", studies), ("context", contexts),
+                                ("outcome", outcomes), ("statistic", statistics)):
+            if allowed is not None:
+                rows = rows[rows[column].isin(list(allowed))]
+        return rows
+
+    def study_label(self, study_id: str) -> str:
+        studies = self.tables["studies"].set_index("study_id")
+        return studies.at[study_id, "short_label"]
+
+    def estimates(self, evidence_ids: list[str], labels: list[str] | None = None) -> pd.DataFrame:
+        return estimates(self.audit, self.tables["evidence"], evidence_ids, labels, ci_method=self.ci_method)
+
+    def check(self, check_id: str) -> pd.Series:
+        """One arithmetic check with its expected and observed totals."""
+        return self.checks.set_index("check_id").loc[check_id].rename(check_id)
+
+    def row(self, evidence_id: str) -> pd.Series:
+        return self.rows.set_index("evidence_id").loc[evidence_id].rename(evidence_id)
+
+    def printed(self, evidence_id: str) -> str:
+        """A number as the source prints it, with its unit ('75.4%', '67 patients')."""
+        return printed_value(self.row(evidence_id))
+
+    def count(self, evidence_id: str) -> int:
+        """The whole count of a count row or of a percent row printed with its count."""
+        return int(self.row(evidence_id)["numerator"])
+
+    def responses(self, study_id: str = "zhang_2021") -> pd.DataFrame:
+        return ipd.responses(self.tables["patients"], study_id)
+
+
+def load_review(data_dir: str | Path | None = None, ci_method: str = "beta", estimator: str = "PM") -> Review:
+    """Validate and audit the data package (the first cell of every chapter)."""
+    return Review(find_data_dir(data_dir), ci_method=ci_method, estimator=estimator)
+
+
+# --- text -------------------------------------------------------------------------------------
+
+def pct(proportion: float, digits: int = 1) -> str:
+    """0.8831 -> '88.3%' (display only: verdicts never use floats)."""
+    return f"{100 * proportion:.{digits}f}%"
+
+
+NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+                "twelve")
+
+
+def number_word(n: int, capital: bool = False) -> str:
+    """Small counts in words, as prose prints them ('three'); larger ones as digits."""
+    word = NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else str(n)
+    return word.capitalize() if capital else word
+
+
+def ci_text(low: float, high: float, digits: int = 1) -> str:
+    return f"{100 * low:.{digits}f}% to {100 * high:.{digits}f}%"
+
+
+def printed_value(row: pd.Series) -> str:
+    """The printed value with its unit, as a reader expects it ('72.9%', '375 mg/m2')."""
+    unit = row.get("unit")
+    if pd.isna(unit) or unit == "":
+        return str(row["reported"])
+    return f"{row['reported']}%" if unit == "%" else f"{row['reported']} {unit}"
+
+
+def fraction_text(row: pd.Series) -> str:
+    """'102/140', '?/32' for a bare percentage, 'n = 8' for a summary statistic; † marks an inferred denominator."""
+    mark = "†" if row["denominator_source"] == "inferred" else ""
+    if row["statistic"] not in ("count", "percent"):
+        return "" if pd.isna(row["denominator"]) else f"n = {int(row['denominator'])}{mark}"
+    if pd.isna(row["denominator"]):
+        return "" if pd.isna(row["numerator"]) else str(int(row["numerator"]))
+    top = "?" if pd.isna(row["numerator"]) else str(int(row["numerator"]))
+    return f"{top}/{int(row['denominator'])}{mark}"
+
+
+def finding_text(row: pd.Series) -> str:
+    parts = [row["outcome"]]
+    for column in ("subgroup", "intervention", "timepoint"):
+        value = row.get(column)
+        if isinstance(value, str) and value and value not in parts:
+            parts.append(value)
+    return "; ".join(parts)
+
+
+def glue_text(name: str, text: str) -> None:
+    """Make Markdown ``text`` available to the chapter's prose as {glue:md}`name` (myst-nb).
+
+    Every number in a chapter's prose is glued from the data this way, never typed by hand.
+    """
+    from IPython.display import Markdown
+    from myst_nb import glue
+    glue(name, Markdown(text), display=False)
+
+
+def not_a_count_of(reported: str, total: int) -> str:
+    """Why a printed percentage cannot be a whole count of ``total`` (or which counts it can be)."""
+    from rtxreview.percent import compatible_numerators
+    compatible = list(compatible_numerators(reported, total))
+    if compatible:
+        return f"{reported}% can be {' or '.join(f'{k}/{total}' for k in compatible)}"
+    k = int(float(reported) * total // 100)
+    near = " and ".join(f"{j}/{total} = {pct(j / total)}" for j in (k, k + 1) if 0 <= j <= total)
+    return f"{reported}% is not a whole count of {total} ({near})"
+
+
+# --- HTML -------------------------------------------------------------------------------------
+
+def verdict_badge(verdict: str) -> str:
+    return (f'<span class="rtx-verdict rtx-verdict-{html.escape(verdict)}" title="{html.escape(verdict)}">'
+            f"{html.escape(VERDICT_LABELS[verdict])}</span>")
+
+
+def status_badge(status: str) -> str:
+    """pass/fail of an arithmetic check, styled like the verdicts it corresponds to."""
+    verdict = {"pass": "consistent", "fail": "inconsistent"}[status]
+    return f'<span class="rtx-verdict rtx-verdict-{verdict}" title="{status}">{status}</span>'
+
+
+def _source_cell(row: pd.Series) -> str:
+    """The evidence id; opened, the quote, its location, the note and the audit's reasoning."""
+    quote, location = html.escape(str(row["quote"])), html.escape(str(row["location"]))
+    note = "" if pd.isna(row.get("note")) or not row.get("note") else f'<br><em>Note:</em> {html.escape(str(row["note"]))}'
+    return (f'<details><summary>{html.escape(str(row["evidence_id"]))}</summary>'
+            f"<q>{quote}</q><br>{location}{note}<br><em>Audit:</em> {html.escape(str(row['explanation']))}</details>")
+
+
+def evidence_table(rows: pd.DataFrame, caption: str) -> HTML:
+    """The chapter table: printed value, n/N, recomputed value, verdict, and the source on demand."""
+    head = "".join(f"<th>{h}</th>" for h in ("Study", "Finding", "Printed", "n/N", "Recomputed", "Verdict",
+                                             "Source"))
+    body = []
+    for _, row in rows.iterrows():
+        explanation = (f'<div class="rtx-explanation">{html.escape(str(row["explanation"]))}</div>'
+                       if row["verdict"] in SHOWN_EXPLANATIONS else "")
+        body.append(
+            f'<tr title="{html.escape(str(row["quote"]))}">'
+            f"<td>{html.escape(row['short_label'])}</td><td>{html.escape(finding_text(row))}</td>"
+            f"<td>{html.escape(printed_value(row))}</td><td>{html.escape(fraction_text(row))}</td>"
+            f"<td>{html.escape(str(row['recomputed']))}</td>"
+            f'<td>{verdict_badge(row["verdict"])}{explanation}</td>'
+            f"<td>{_source_cell(row)}</td></tr>")
+    return HTML(f'<div class="rtx-table-wrap"><table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+                '<p class="rtx-legend">† denominator inferred (see the note under Source). '
+                "? count not printed: the audit lists the whole counts that reproduce the percentage.</p>")
+
+
+def verdict_summary(rows: pd.DataFrame) -> str:
+    """'12 numbers: 9 reproduce, 1 does not reproduce, ...' for a chapter's rows."""
+    counts = verdict_counts(rows)
+    listed = ", ".join(f"{n} {(VERDICT_SINGULARS if n == 1 else VERDICT_PLURALS)[v]}" for v, n in counts.items() if n)
+    return f"{len(rows)} numbers: {listed}"
+
+
+def show_chart(chart, chart_id: str) -> HTML:
+    return charts.show(chart, chart_id)
+
+
+def forest(review: Review, analysis_id: str, title: str) -> HTML:
+    """Forest plot of a pooled analysis, with its diamond when at least two studies contribute."""
+    result = review.pooled[analysis_id]
+    return charts.show(charts.forest_plot(result["rows"], result["pooled"], title=title), f"forest-{analysis_id}")
+
+
+# --- chapter building blocks ------------------------------------------------------------------
+
+def pooled_sentence(result: dict) -> str:
+    """A plain-English sentence for a pooled analysis, or why it was not pooled (Markdown)."""
+    rows, pooled = result["rows"], result["pooled"]
+    studies = f"{rows['study'].nunique()} studies, {int(rows['events'].sum())} of {int(rows['total'].sum())} patients"
+    if pooled is None:
+        return f"Not pooled: {result['reason']} ({studies})."
+    interval = ("" if pooled["pi_low"] is None
+                else f"; 95% prediction interval {ci_text(pooled['pi_low'], pooled['pi_high'])}")
+    return (f"Pooled {result['outcome']}: **{pct(pooled['estimate'])}** (95% CI {ci_text(pooled['ci_low'], pooled['ci_high'])}"
+            f"{interval}; {studies}; {pooled['label'].removeprefix('Pooled (').removesuffix(')')}; "
+            f"I² = {pooled['i2']:.0f}%, τ² = {pooled['tau2']:.3f}).")
+
+
+def response_counts_long(review: Review, study_id: str = "zhang_2021") -> pd.DataFrame:
+    """Patients per month and response category (CR, PR, NR), intention to treat."""
+    counts = ipd.response_counts(review.responses(study_id))
+    long = counts[list(ipd.CATEGORIES)].reset_index().melt(id_vars="month", var_name="response",
+                                                           value_name="patients")
+    return long.assign(total=long["month"].map(counts["n"])).astype({"patients": int, "total": int})
+
+
+def response_chart(review: Review, study_id: str = "zhang_2021") -> HTML:
+    chart = charts.response_over_time(response_counts_long(review, study_id),
+                                      title="Response by month after the first dose (intention to treat)")
+    return charts.show(chart, f"response-{study_id.replace('_', '-')}")
+
+
+def trajectory_chart(review: Review, study_id: str = "zhang_2021") -> HTML:
+    table = ipd.platelet_table(review.tables["patients"], study_id)
+    long = table.reset_index().melt(id_vars="patient", var_name="month", value_name="platelets")
+    long = long.astype({"patient": int, "month": int}).assign(platelets=long["platelets"].astype("Float64"))
+    chart = charts.platelet_trajectories(long, title="Platelet count of each patient")
+    return charts.show(chart, f"platelets-{study_id.replace('_', '-')}")
+
+
+def rederived_table(review: Review, study_id: str = "zhang_2021") -> HTML:
+    """Responders per month re-derived from the platelet table, beside what the paper prints."""
+    counts = ipd.response_counts(review.responses(study_id))
+    links = review.tables["derivations"]
+    links = links[links["method"] == "per_patient_response"].merge(review.rows, on="evidence_id")
+    cells = []
+    for month, row in counts.iterrows():
+        printed = links[links["month"] == month]
+        shown = "; ".join(f"{r.response} {r.reported}% ({r.location.split(',')[0]})"
+                          for r in printed.drop_duplicates(["response", "reported"]).itertuples())
+        cells.append(f"<tr><td>{month}</td><td>{row.CR}</td><td>{row.PR}</td><td>{row.NR}</td>"
+                     f"<td>{row.OR}/{row.n} ({pct(row.OR / row.n)})</td><td>{html.escape(shown)}</td></tr>")
+    head = "".join(f"<th>{h}</th>" for h in ("Month", "CR", "PR", "NR", "Overall response", "Printed in the paper"))
+    return HTML(f'<table class="rtx-evidence"><caption>Re-derived from the per-patient platelet counts '
+                f"(CR &gt; 100; PR 30-100 with at least a doubling of baseline; ×10⁹/L; withdrawn patient = NR)"
+                f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(cells)}</tbody></table>")
+
+
+def estimates_chart(review: Review, evidence_ids: list[str], labels: list[str], title: str, chart_id: str,
+                    x_title: str = "Proportion of patients (95% CI)") -> HTML:
+    """Forest-style plot of single estimates (no pooling) with their confidence intervals."""
+    rows = review.estimates(evidence_ids, labels).assign(weight=float("nan"))
+    return charts.show(charts.forest_plot(rows, None, title=title, x_title=x_title), chart_id)
+
+
+def dose_chart(review: Review, evidence_ids: list[str], labels: list[str], title: str, chart_id: str) -> HTML:
+    rows = review.estimates(evidence_ids, labels)
+    return charts.show(charts.dose_comparison(rows, title=title), chart_id)
+
+
+def checks_table(review: Review, study_ids: list[str] | None = None, only_failing: bool = False,
+                 check_ids: list[str] | None = None) -> HTML:
+    """Arithmetic checks: what must add up, expected, observed, pass or fail."""
+    checks = review.checks
+    if check_ids is not None:
+        checks = checks[checks["check_id"].isin(check_ids)]
+    if study_ids is not None:
+        checks = checks[checks["study_id"].isin(study_ids)]
+    if only_failing:
+        checks = checks[checks["status"] == "fail"]
+    head = "".join(f"<th>{h}</th>" for h in ("Check", "Study", "What must hold", "Expected", "Observed", "Result"))
+    body = "".join(
+        f"<tr><td>{html.escape(r.check_id)}</td><td>{html.escape(review.study_label(r.study_id))}</td>"
+        f"<td>{html.escape(r.description)}</td><td>{r.expected}</td><td>{r.observed}</td>"
+        f"<td>{status_badge(r.status)}</td></tr>"
+        for r in checks.itertuples())
+    return HTML(f'<table class="rtx-evidence"><caption>Internal arithmetic</caption><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table>")
+
+
+def audit_scatter(review: Review) -> HTML:
+    """Printed vs recomputed percentages for every percentage that could be recomputed."""
+    rows = review.rows[(review.rows["statistic"] == "percent") & (review.rows["recomputed"] != "")]
+    frame = pd.DataFrame({"evidence_id": rows["evidence_id"], "study": rows["short_label"],
+                          "reported": rows["reported"].astype(float), "recomputed": rows["recomputed"].astype(float),
+                          "verdict": rows["verdict"], "explanation": rows["explanation"]})
+    chart = charts.reported_vs_recomputed(frame, title="Printed against recomputed percentages")
+    return charts.show(chart, "audit-reported-vs-recomputed")
+
+
+def studies_table(review: Review) -> HTML:
+    """The five sources: design, setting, patients, diseases, regimens, follow-up (from studies.csv)."""
+    columns = [("short_label", "Source"), ("design", "Design"), ("publication_type", "Document"),
+               ("setting", "Setting"), ("patients_enrolled", "Patients"), ("diseases", "Diseases"),
+               ("regimens", "Regimens"), ("follow_up", "Follow-up")]
+    head = "".join(f"<th>{title}</th>" for _, title in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(row[c]) else str(row[c]))}</td>"
+                                    for c, _ in columns) + "</tr>"
+                   for _, row in review.tables["studies"].iterrows())
+    return HTML(f'<div class="rtx-table-wrap"><table class="rtx-evidence"><caption>The five sources</caption>'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def verdict_matrix(review: Review) -> HTML:
+    """Numbers per source and verdict."""
+    counts = pd.crosstab(review.rows["short_label"], review.rows["verdict"]).reindex(
+        columns=list(VERDICT_LABELS), fill_value=0)
+    counts.loc["All sources"] = counts.sum()
+    head = "<th>Source</th>" + "".join(f"<th>{verdict_badge(v)}</th>" for v in counts.columns) + "<th>Total</th>"
+    body = "".join(f"<tr><td>{html.escape(label)}</td>" + "".join(f"<td>{n}</td>" for n in row)
+                   + f"<td>{row.sum()}</td></tr>" for label, row in counts.iterrows())
+    return HTML(f'<div class="rtx-table-wrap"><table class="rtx-evidence"><caption>Every extracted number by '
+                f"source and verdict</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def verdict_legend() -> HTML:
+    """What each badge means."""
+    meaning = {
+        "consistent": "recomputed from its counts (or the per-patient table) and it prints as the source prints it",
+        "rounding_variant": "reproduces only under another rounding convention (for example truncation), named in the row",
+        "test_dependent": "a p-value claim that holds under one test and not under another",
+        "inconsistent": "does not reproduce; the row says what it should read and which denominators would fit",
+        "not_reported": "the source gives the counts but no percentage: the percentage is computed here",
+        "not_checkable": "nothing to recompute it from (a dose, a threshold, a count without its group)",
+    }
+    items = "".join(f"<li>{verdict_badge(v)} {html.escape(text)}</li>" for v, text in meaning.items())
+    return HTML(f'<ul class="rtx-legend-list">{items}</ul>')
+
+
+def study_card(review: Review, study_id: str) -> HTML:
+    """One source: its facts from studies.csv, what was extracted, and its design facts and definitions."""
+    study = review.tables["studies"].set_index("study_id").loc[study_id]
+    facts = [("Title", study["title"]), ("Design", study["design"]), ("Document", study["publication_type"]),
+             ("Setting", study["setting"]), ("Countries", study["countries"]), ("Centres", study["centres"]),
+             ("Patients", study["patients_enrolled"]), ("Diseases", study["diseases"]),
+             ("Regimens", study["regimens"]), ("Follow-up", study["follow_up"]),
+             ("Citation", study["citation"]), ("DOI", study["doi"]), ("Source file", study["source_document"])]
+    rows = "".join(f"<tr><th>{name}</th><td>{html.escape(str(value))}</td></tr>" for name, value in facts
+                   if not pd.isna(value) and str(value) != "")
+    extracted = review.select(studies=[study_id])
+    return HTML(f'<table class="rtx-evidence rtx-card"><caption>{html.escape(study["short_label"])}</caption>'
+                f"<tbody>{rows}<tr><th>Numbers extracted</th><td>{html.escape(verdict_summary(extracted))}</td></tr>"
+                "</tbody></table>")
+
+
+def discrepancies(review: Review) -> pd.DataFrame:
+    """Rows whose printed value does not reproduce, or reproduces only under another rounding or test."""
+    return review.rows[review.rows["verdict"].isin(SHOWN_EXPLANATIONS)]
+
+
+def discrepancies_markdown(review: Review) -> str:
+    """One bullet per discrepancy: source, what, printed value, and the audit's explanation."""
+    return "\n".join(f"- **{row.short_label}**, {finding_text(row._asdict())} (`{row.evidence_id}`): "
+                     f"{row.explanation}" for row in discrepancies(review).itertuples())
+
+
+def failing_checks_markdown(review: Review) -> str:
+    failing = review.checks[review.checks["status"] == "fail"]
+    return "\n".join(f"- **{review.study_label(r.study_id)}**: {r.description}: the parts add up to "
+                     f"{r.observed}, the total is {r.expected} (`{r.check_id}`)." for r in failing.itertuples())
+
+
+def pooled_markdown(review: Review) -> str:
+    return "\n".join(f"- {result['title']}: {pooled_sentence(result)}" for result in review.pooled.values())
