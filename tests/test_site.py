@@ -189,6 +189,7 @@ def test_malicious_quote_renders_as_text(browser, site, tmp_path):
     """Text from the data cannot run in a page: tables and chart tooltips escape it."""
     rows = pd.DataFrame({
         "evidence_id": ["x-001", "x-002"], "short_label": MALICIOUS, "outcome": MALICIOUS, "subgroup": "",
+        "statistic": "percent",
         "intervention": "", "timepoint": "", "reported": ["50.0", "25.0"], "unit": "%", "numerator": [1, 1],
         "denominator": [2, 4], "denominator_source": "stated", "recomputed": ["50.0", "25.0"],
         "verdict": ["consistent", "inconsistent"], "explanation": MALICIOUS, "quote": MALICIOUS,
