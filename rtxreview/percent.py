@@ -65,6 +65,7 @@ __all__ = [
     "audit_percent_frame",
     "compatible_numerators",
     "nearest_denominators",
+    "refuse_unused_conventions",
 ]
 
 VERDICTS: tuple[str, ...] = (
@@ -318,48 +319,47 @@ def _audit_columns(labels, reported, k_vals, k_missing, n_vals, n_missing) -> di
     scaled = (2 * S * k + n) // (2 * n)
     scaled_1dp = (2000 * k + n) // (2 * n)
 
-    # Plain Python lists: per-row indexing of numpy arrays is slow.
-    verdict_l, rounding_l = verdict.tolist(), rounding.tolist()
-    known_l, grim_l, listing_l = known.tolist(), grim.tolist(), listing.tolist()
-    k_l, n_l, d_l, v_l = k.tolist(), n.tolist(), d.tolist(), list(V)
-    has_rep_l, has_k_l = has_rep.tolist(), has_k.tolist()
-    scaled_l, scaled_1dp_l = scaled.tolist(), scaled_1dp.tolist()
+    # Plain Python lists: per-row indexing of numpy arrays is slow. The text is written one kind of
+    # row at a time, so that the common kinds (consistent, GRIM-consistent, computed here) cost one
+    # f-string per row and no branching (10^5-row audits spent most of their time in this loop).
+    k_l, n_l, d_l = k.tolist(), n.tolist(), d.tolist()
+    recomputed = [""] * size
+    compatible = [()] * size
+    explanation = [""] * size
+    consistent = verdict == "consistent"
+
+    def rows(mask) -> list[int]:
+        return np.flatnonzero(mask).tolist()
+
+    scaled_l = scaled.tolist()
+    for i in rows(known):
+        di = int(d_l[i])
+        recomputed[i] = _fmt_scaled(int(scaled_l[i]), di) if di else str(int(scaled_l[i]))
+    for i in rows(known & consistent):
+        explanation[i] = f"{int(k_l[i])}/{int(n_l[i])} gives {recomputed[i]}% under half-up rounding, as printed."
+    for i in rows(known & (verdict == "rounding_variant")):
+        explanation[i] = _explain_variant(int(k_l[i]), int(n_l[i]), _reported_text(reported, i), recomputed[i],
+                                          rounding[i])
+    for i in rows(known & (verdict == "inconsistent")):
+        explanation[i] = _explain_inconsistent(int(k_l[i]), int(n_l[i]), _reported_text(reported, i),
+                                               recomputed[i])
     lo_l, hi_l = lo_h.tolist(), hi_h.tolist()
-    out = {c: [] for c in _OUTPUT_COLUMNS}
-    for i in range(size):
-        kind = verdict_l[i]
-        ki, ni, di = int(k_l[i]), int(n_l[i]), int(d_l[i])
-        rec, comp = "", ()
-        if known_l[i]:
-            rec = _fmt_scaled(int(scaled_l[i]), di)
-            if kind == "consistent":
-                text = f"{ki}/{ni} gives {rec}% under half-up rounding, as printed."
-            elif kind == "rounding_variant":
-                text = _explain_variant(ki, ni, _reported_text(reported, i), rec, rounding_l[i])
-            else:
-                text = _explain_inconsistent(ki, ni, _reported_text(reported, i), rec)
-        elif grim_l[i]:
-            rep = _reported_text(reported, i)
-            if kind == "consistent":
-                comp = tuple(range(int(lo_l[i]), int(hi_l[i]) + 1))
-                text = _explain_grim_ok(ni, rep, comp)
-            else:
-                others = {r: (int(bounds[r][0][i]), int(bounds[r][1][i])) for r in RULES[1:]}
-                text = _explain_grim_bad(ni, int(v_l[i]), di, rep, others)
-        elif listing_l[i]:
-            rec = _fmt_scaled(int(scaled_1dp_l[i]), 1)
-            text = (
-                f"No percentage printed; {ki}/{ni} = {rec}% "
-                "(computed here, half-up rounding to one decimal)."
-            )
-        else:
-            text = _explain_unchecked(has_rep_l[i], has_k_l[i], reported, i, ki)
-        out["verdict"].append(kind)
-        out["recomputed"].append(rec)
-        out["rounding"].append(rounding_l[i])
-        out["compatible"].append(comp)
-        out["explanation"].append(text)
-    return out
+    for i in rows(grim & consistent):
+        compatible[i] = comp = tuple(range(int(lo_l[i]), int(hi_l[i]) + 1))
+        explanation[i] = _explain_grim_ok(int(n_l[i]), _reported_text(reported, i), comp)
+    for i in rows(grim & ~consistent):
+        others = {r: (int(bounds[r][0][i]), int(bounds[r][1][i])) for r in RULES[1:]}
+        explanation[i] = _explain_grim_bad(int(n_l[i]), int(V[i]), int(d_l[i]), _reported_text(reported, i), others)
+    scaled_1dp_l = scaled_1dp.tolist()
+    for i in rows(listing):
+        recomputed[i] = rec = _fmt_scaled(int(scaled_1dp_l[i]), 1)
+        explanation[i] = (f"No percentage printed; {int(k_l[i])}/{int(n_l[i])} = {rec}% "
+                          "(computed here, half-up rounding to one decimal).")
+    has_rep_l, has_k_l = has_rep.tolist(), has_k.tolist()
+    for i in rows(~(known | grim | listing)):
+        explanation[i] = _explain_unchecked(has_rep_l[i], has_k_l[i], reported, i, int(k_l[i]))
+    return {"verdict": verdict.tolist(), "recomputed": recomputed, "rounding": rounding.tolist(),
+            "compatible": compatible, "explanation": explanation}
 
 
 # --------------------------------------------------------------------------
@@ -578,6 +578,89 @@ def audit_percent_frame(df: pd.DataFrame) -> pd.DataFrame:
         index=df.index,
     )
     return result
+
+
+def _scaled_under(k: np.ndarray, n: np.ndarray, d: np.ndarray, rule: str) -> np.ndarray:
+    """``100k/n`` at ``d`` decimals, times ``10**d``, under one rule (k, n >= 0; int64)."""
+    floor, rem = np.divmod(k * 100 * 10**d, n)
+    if rule == "truncate":
+        return floor
+    if rule == "ceiling":
+        return floor + (rem > 0)
+    if rule == "half_up":
+        return floor + (2 * rem >= n)
+    if rule == "half_even":
+        return floor + ((2 * rem > n) | ((2 * rem == n) & (floor % 2 == 1)))
+    raise ValueError(f"unknown rounding rule {rule!r}; expected one of {RULES}")
+
+
+def refuse_unused_conventions(rows: pd.DataFrame) -> pd.DataFrame:
+    """Turn rounding variants into ``inconsistent`` where the same source shows it does not round that way.
+
+    A printed 2.3 for 34/1431 (2.376%) is a truncation, and truncation is a convention some
+    software uses; but if the same source prints 6/7 (85.71%) as 86, it rounds half up, and
+    its 2.3 is then not a rounding choice but a number that does not reproduce. A rule is
+    contradicted in a source when one of its consistent percentages, with both counts stated,
+    would print differently under that rule; a variant is refused when every rule that
+    reproduces it is contradicted, and the explanation names the first such percentage.
+
+    Parameters
+    ----------
+    rows : DataFrame
+        Audited percent rows: ``group`` (the source), ``reported``, ``numerator``,
+        ``denominator``, ``witness`` (True where the counts are stated, so the row may show a
+        convention), ``verdict``, ``rounding``, ``recomputed``, ``explanation``.
+
+    Returns
+    -------
+    DataFrame
+        The refused rows only (same index): ``verdict``, ``rounding``, ``explanation``.
+    """
+    refused = pd.DataFrame(columns=["verdict", "rounding", "explanation"], dtype=object)
+    variants = rows[rows["verdict"] == "rounding_variant"]
+    shown = rows[(rows["verdict"] == "consistent") & rows["witness"].astype(bool)
+                 & rows["numerator"].notna() & rows["group"].isin(variants["group"])]
+    if variants.empty or shown.empty:
+        return refused
+    d = _parse_reported_column(shown["reported"].to_numpy(dtype=object))[2]
+    use_object = _needs_object(int(shown["denominator"].max()), 0, int(d.max()))
+    k = _int_column(shown["numerator"], use_object)
+    n = _int_column(shown["denominator"], use_object)
+    d = d.astype(object) if use_object else d
+    printed = _scaled_under(k, n, d, "half_up")  # consistent: the printed value
+    first_witness = {}  # (source, rule) -> position in `shown` of the first row the rule misprints
+    for rule in RULES[1:]:
+        misprints = np.asarray(_scaled_under(k, n, d, rule) != printed, dtype=bool)
+        firsts = shown.assign(at=np.arange(len(shown)))[misprints].groupby("group")["at"].first()
+        first_witness.update({(group, rule): at for group, at in firsts.items()})
+    counts = ("numerator", "denominator", "reported")
+    shown_counts = list(zip(*(shown[c].tolist() for c in counts)))
+    found = {}
+    for index, group, rounding, *row in zip(variants.index, variants["group"].tolist(),
+                                            variants["rounding"].tolist(),
+                                            *(variants[c].tolist() for c in (*counts, "recomputed"))):
+        rules = rounding.split("|")
+        witnesses = [first_witness.get((group, rule)) for rule in rules]
+        if all(w is not None for w in witnesses):
+            found[index] = ("inconsistent", "",
+                            _explain_refused(row, rules, [shown_counts[w] for w in witnesses]))
+    return pd.DataFrame.from_dict(found, orient="index", columns=refused.columns).astype(object) if found else refused
+
+
+def _explain_refused(row: list, rules: list[str], witnesses: list[tuple]) -> str:
+    """Why a variant is refused: (numerator, denominator, reported, recomputed) and its witnesses."""
+    k, n, rep, recomputed = int(row[0]), int(row[1]), str(row[2]).strip(), row[3]
+    words = " or ".join(_RULE_WORDS[r] for r in rules)
+    shown = []
+    for rule, (wk, wn, wrep) in zip(rules, witnesses):
+        wk, wn, wrep = int(wk), int(wn), str(wrep).strip()
+        wd = printed_decimals(wrep)
+        other = _fmt_scaled(int(_scaled_under(wk, wn, wd, rule)), wd)
+        shown.append(f"{wk}/{wn} ({_exact_percent(wk, wn, wd + 2)}%) as {wrep}, where "
+                     f"{_RULE_WORDS[rule].split(' (')[0]} would give {other}")
+    return (f"{k}/{n} {_exact_percent(k, n, printed_decimals(rep) + 2)}%, printed as {rep}: only {words} "
+            f"gives {rep}, but the same source rounds half up elsewhere (it prints {'; '.join(shown)}), "
+            f"so that is not its convention. Under half-up rounding it should read {recomputed}.")
 
 
 def compatible_numerators(reported: str, denominator: int, rule: str = "half_up") -> range:

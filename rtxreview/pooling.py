@@ -44,23 +44,63 @@ def events_and_total(audited_row: pd.Series) -> tuple[int, int, str]:
 def estimates(audited: pd.DataFrame, evidence: pd.DataFrame, evidence_ids: list[str],
               labels: list[str] | None = None, alpha: float = 0.05, ci_method: str = "beta") -> pd.DataFrame:
     """One row per evidence id: label, study, events, total, proportion, CI, quote, location, note."""
-    rows = audited.set_index("evidence_id").loc[evidence_ids].reset_index()
-    source = evidence.set_index("evidence_id").loc[evidence_ids]
-    counts = [events_and_total(row) for _, row in rows.iterrows()]
+    return _estimates(_ById(audited, evidence, evidence_ids), evidence_ids, labels, alpha=alpha, ci_method=ci_method)
+
+
+class _ById:
+    """The audit and evidence values of the given evidence ids, looked up in one pass.
+
+    Selecting each analysis' rows with ``set_index(...).loc[ids]`` rebuilt a hash table of every
+    evidence id and copied every column for each analysis (profiled: 85% of pooling on 10^5 rows);
+    here every id of every analysis is looked up at once, then each analysis reads plain dicts.
+    """
+
+    AUDIT_COLUMNS = ("evidence_id", "study_id", "statistic", "reported", "numerator", "denominator", "compatible")
+    SOURCE_COLUMNS = ("quote", "location", "note")
+
+    def __init__(self, audited: pd.DataFrame, evidence: pd.DataFrame, evidence_ids: list[str]):
+        wanted = list(dict.fromkeys(evidence_ids))
+        columns = [c for c in self.AUDIT_COLUMNS if c in audited.columns]
+        self.audited = dict(zip(wanted, (dict(zip(columns, row))
+                                         for row in zip(*self._take(audited, columns, wanted)))))
+        self.source = dict(zip(wanted, zip(*self._take(evidence, self.SOURCE_COLUMNS, wanted))))
+
+    @staticmethod
+    def _take(frame: pd.DataFrame, columns, wanted: list[str]) -> list[list]:
+        index = pd.Index(frame["evidence_id"])
+        if not index.is_unique:
+            raise ValueError("evidence_id is not unique")
+        positions = index.get_indexer(pd.Index(wanted, dtype=object))
+        if (positions < 0).any():
+            raise KeyError(f"{[e for e, p in zip(wanted, positions) if p < 0]} not in index")
+        return [frame[c].take(positions).astype(object).tolist() for c in columns]
+
+    def audited_rows(self, evidence_ids: list[str]) -> list[dict]:
+        return [self.audited[e] for e in evidence_ids]
+
+    def source_values(self, column: str, evidence_ids: list[str]) -> list:
+        i = self.SOURCE_COLUMNS.index(column)
+        return [self.source[e][i] for e in evidence_ids]
+
+
+def _estimates(by_id: _ById, evidence_ids: list[str], labels: list[str] | None, alpha: float,
+               ci_method: str) -> pd.DataFrame:
+    rows = by_id.audited_rows(evidence_ids)
+    counts = [events_and_total(row) for row in rows]
     events = [c[0] for c in counts]
     totals = [c[1] for c in counts]
     low, high = confidence_interval(events, totals, method=ci_method, alpha=alpha)
     return pd.DataFrame({
         "label": labels if labels is not None else list(evidence_ids),
-        "study": rows["study_id"].to_list(),
+        "study": [row["study_id"] for row in rows],
         "evidence_id": list(evidence_ids),
         "events": events, "total": totals,
         "proportion": [e / t for e, t in zip(events, totals)],
         "ci_low": low, "ci_high": high,
         "events_source": [c[2] for c in counts],
-        "quote": source["quote"].to_list(),
-        "location": source["location"].to_list(),
-        "note": source["note"].fillna("").to_list(),
+        "quote": by_id.source_values("quote", evidence_ids),
+        "location": by_id.source_values("location", evidence_ids),
+        "note": ["" if pd.isna(v) else v for v in by_id.source_values("note", evidence_ids)],
     })
 
 
@@ -68,9 +108,10 @@ def pooled_analyses(tables: dict[str, pd.DataFrame], audited: pd.DataFrame,
                     estimator: str = "PM", alpha: float = 0.05, ci_method: str = "beta") -> list[dict]:
     """Every analysis of pooling.csv: its estimates (with random-effects weights) and the pooled result."""
     results = []
+    by_id = _ById(audited, tables["evidence"], tables["pooling"]["evidence_id"].tolist())
     for analysis_id, members in tables["pooling"].groupby("analysis_id", sort=False):
-        rows = estimates(audited, tables["evidence"], members["evidence_id"].to_list(),
-                         members["label"].to_list(), alpha=alpha, ci_method=ci_method)
+        rows = _estimates(by_id, members["evidence_id"].to_list(), members["label"].to_list(), alpha=alpha,
+                          ci_method=ci_method)
         rows["note"] = members["note"].fillna("").to_list()
         first = members.iloc[0]
         result = dict(analysis_id=analysis_id, title=first["title"], disease=first["disease"],

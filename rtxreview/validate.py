@@ -14,16 +14,20 @@ Nothing is modified, dropped or coerced silently: a table with any problem is re
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.errors
 import pandera.pandas as pa
-from pandera.io.pandas_io import from_frictionless_schema
+from pandera.io.pandas_io import FrictionlessFieldParser, deserialize_schema
 
 DESCRIPTOR = "datapackage.json"
 DECIMAL_PATTERN = re.compile(r"^\d+(\.\d+)?$")
@@ -75,24 +79,43 @@ def _present(s: pd.Series) -> pd.Series:
     return s.notna()
 
 
+def _only(rows: pd.Series, check: Callable[[pd.Index], pd.Series], index: pd.Index) -> pd.Series:
+    """A rule that can only fail on ``rows``: True elsewhere, ``check(rows' labels)`` there.
+
+    The string checks below (regular expressions, number parsing) run on the rows of one statistic
+    only, not on every row of the table: the same verdict per row at a quarter of the cost.
+    """
+    where = rows.to_numpy(dtype=bool, na_value=False)
+    ok = np.ones(len(index), dtype=bool)
+    if where.any():
+        ok[where] = check(index[where]).to_numpy(dtype=bool, na_value=False)
+    return pd.Series(ok, index=index)
+
+
+def _parses_as_percent(df: pd.DataFrame, labels: pd.Index) -> pd.Series:
+    return df.loc[labels, "reported"].astype("string").str.match(DECIMAL_PATTERN.pattern).fillna(False)
+
+
 def _percent_parses(df: pd.DataFrame) -> pd.Series:
-    is_percent = df["statistic"] == "percent"
-    parses = df["reported"].astype("string").str.match(DECIMAL_PATTERN.pattern).fillna(False)
-    return ~is_percent | parses
+    return _only(df["statistic"] == "percent", lambda labels: _parses_as_percent(df, labels), df.index)
 
 
 def _percent_in_range(df: pd.DataFrame) -> pd.Series:
     # Only rows that parse are judged here; the others are reported by _percent_parses.
-    value = pd.to_numeric(df["reported"].where(_percent_parses(df)), errors="coerce")
-    return ~(df["statistic"] == "percent") | value.isna() | value.between(0, 100)
+    def in_range(labels):
+        reported = df.loc[labels, "reported"]
+        value = pd.to_numeric(reported.where(_parses_as_percent(df, labels)), errors="coerce")
+        return value.isna() | value.between(0, 100)
+    return _only(df["statistic"] == "percent", in_range, df.index)
 
 
 def _count_matches_digits(df: pd.DataFrame) -> pd.Series:
-    is_count = df["statistic"] == "count"
-    printed = df["reported"].astype("string")
-    digits = printed.str.fullmatch(r"\d+").fillna(False)
-    same = pd.to_numeric(printed.where(digits), errors="coerce") == df["numerator"].astype("Float64")
-    return ~(is_count & digits) | same.fillna(False)
+    def matches(labels):
+        printed = df.loc[labels, "reported"].astype("string")
+        digits = printed.str.fullmatch(r"\d+").fillna(False)
+        same = pd.to_numeric(printed.where(digits), errors="coerce") == df.loc[labels, "numerator"].astype("Float64")
+        return ~digits | same.fillna(False)
+    return _only(df["statistic"] == "count", matches, df.index)
 
 
 EVIDENCE_RULES = [
@@ -180,8 +203,81 @@ def load_descriptor(data_dir: Path) -> dict:
 def read_table(path: Path, field_names: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
     """Read a CSV as text, checking its shape record by record.
 
+    The frame's index is the CSV line on which each record starts; empty fields are missing values.
+    A well-formed file is read by pandas' C parser (:func:`_read_table_fast`); any file that parser
+    might read differently from the strict csv module (a short or long record, a blank line, a
+    line break or stray quote inside a field, a header problem, ...) is read again by
+    :func:`_read_table_csv`, which names every problem with its line.
+    """
+    fast = _read_table_fast(path, field_names)
+    if fast is not None:
+        return fast, []
+    return _read_table_csv(path, field_names)
+
+
+# A quoted field as the strict csv module reads it: opened right after a comma or at the start of a
+# line, any text with quotes doubled, closed right before a comma, a line end or the end of the file.
+# (Written with the quote first so that the regex engine can skip to the next quote quickly.)
+_QUOTED_FIELD = re.compile(rb'"(?:(?<=,")|(?<=^"))[^"]*(?:""[^"]*)*"(?=,|\r?\n|\Z)', re.MULTILINE)
+
+
+def _read_table_fast(path: Path, field_names: list[str]) -> pd.DataFrame | None:
+    """The file read by pandas' C parser, or None when only the csv module can say what is wrong.
+
+    Why not pandas alone: it fills a short record with missing values without a word, reads a
+    first record with one field too many as an index, skips blank lines and accepts text after a
+    closing quote (``"a"b``), all of which the csv module (strict) reports. Why not the csv module
+    alone: on 10^5 evidence rows it takes twice as long as pandas takes to read the file, before
+    any check (measured in BENCHMARKS.md). So the structure is proved here first, on the bytes:
+    once every quote belongs to a well-formed quoted field (removing them leaves no quote), commas
+    outside them are the delimiters, so every line has exactly as many fields as the header when the
+    comma count is (header fields - 1) per line and pandas reads one record per line without error.
+    Anything else returns None and the csv module reads the file.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if not data or b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+        return None  # NUL bytes and lone carriage returns: left to the csv module
+    end_of_header = data.find(b"\n")
+    try:
+        header_line = data[:end_of_header if end_of_header >= 0 else len(data)].decode("utf-8")
+        header = next(csv.reader([header_line.removesuffix("\r")], strict=True))
+    except (UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+    if len(header) < 2 or len(set(header)) != len(header) or set(header) != set(field_names):
+        return None  # header problems are named by the csv path
+    newlines = data.count(b"\n")
+    lines = newlines + (0 if data.endswith(b"\n") else 1)
+    if lines < 2:
+        return None
+    outside = _QUOTED_FIELD.sub(b"", data)
+    if b'"' in outside or outside.count(b"\n") != newlines:
+        return None  # a quote outside a well-formed quoted field, or a line break inside one
+    if outside.count(b",") != lines * (len(header) - 1):
+        return None  # some line has too few or too many fields (or is blank)
+    if len(data) > csv.field_size_limit():
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord("\n"))
+        if np.diff(ends, prepend=-1, append=len(data)).max() > csv.field_size_limit():
+            return None  # a field may exceed the csv module's limit, which it reports
+    try:
+        frame = pd.read_csv(io.BytesIO(data), dtype="string", keep_default_na=False, na_values=[""],
+                            encoding="utf-8", engine="c")
+    except (ValueError, UnicodeDecodeError):  # pandas.errors.ParserError is a ValueError
+        return None
+    records = lines - 1
+    if not isinstance(frame.index, pd.RangeIndex) or len(frame) != records or list(frame.columns) != header:
+        return None
+    frame.index = pd.Index(np.arange(2, records + 2), name="line")
+    return frame
+
+
+def _read_table_csv(path: Path, field_names: list[str]) -> tuple[pd.DataFrame, list[Problem]]:
+    """Read a CSV record by record with the strict csv module, naming each shape problem.
+
     pandas fills a short record with missing values without a word, so the shape is checked
-    here with the csv module first (hand-written: no maintained library reports short rows with
+    here with the csv module (hand-written: no maintained library reports short rows with
     their line number). The frame's index is the CSV line on which each record starts.
     """
     problems: list[Problem] = []
@@ -227,14 +323,44 @@ def pandera_schema(resource: dict) -> pa.DataFrameSchema:
     pandera's importer maps ``integer`` to numpy int, which cannot hold a missing value, so
     optional integer fields become pandas' nullable ``Int64``; enums stay text rather than
     pandera's default 'category', so that comparisons behave like the other columns.
+    Built once per Table Schema and process (schemas are not modified by validation).
     """
-    schema = from_frictionless_schema(resource["schema"])
-    for field in resource["schema"]["fields"]:
+    return _pandera_schema(json.dumps(resource["schema"], sort_keys=True))
+
+
+@functools.lru_cache(maxsize=64)
+def _pandera_schema(table_schema_json: str) -> pa.DataFrameSchema:
+    table_schema = json.loads(table_schema_json)
+    schema = schema_from_table_schema(table_schema)
+    for field in table_schema["fields"]:
         if field["type"] == "integer":
             schema = schema.update_column(field["name"], dtype="Int64")
         elif field.get("constraints", {}).get("enum"):
             schema = schema.update_column(field["name"], dtype="string")
     return schema
+
+
+def schema_from_table_schema(table_schema: dict) -> pa.DataFrameSchema:
+    """pandera's ``from_frictionless_schema``, without importing the frictionless library.
+
+    pandera's importer only reads each field's name, type, constraints, title and description and
+    the primary key, but it first loads the descriptor into a ``frictionless.Schema``, and importing
+    frictionless costs about 0.45 s in every process that validates (each chapter's kernel, the
+    ``validate`` command): more than validating the review's data (BENCHMARKS.md). So the same
+    pandera parser (``FrictionlessFieldParser``) and the same assembly and deserialisation are run
+    here on the plain descriptor. ``tests/test_performance.py`` checks the result equals pandera's
+    importer for every resource of the descriptor.
+    """
+    primary_key = table_schema.get("primaryKey") or []
+    primary_key = [primary_key] if isinstance(primary_key, str) else list(primary_key)
+    columns = {}
+    for field in table_schema["fields"]:
+        parsed = SimpleNamespace(name=field["name"], type=field.get("type", "any"),
+                                 constraints=field.get("constraints") or {},
+                                 description=field.get("description"), title=field.get("title"))
+        columns[field["name"]] = FrictionlessFieldParser(parsed, primary_key).to_pandera_column()
+    return deserialize_schema({"columns": columns, "index": None, "checks": None, "coerce": True,
+                               "strict": True, "unique": None if len(primary_key) == 1 else primary_key})
 
 
 def _key_of(frame: pd.DataFrame, line, key_fields: list[str]) -> str | None:
@@ -297,26 +423,48 @@ def _check_table(path: str, raw: pd.DataFrame, resource: dict) -> tuple[pd.DataF
 
 
 def _foreign_key_problems(path: str, frame: pd.DataFrame, resource: dict,
-                          tables: dict[str, pd.DataFrame], key_fields: list[str]) -> list[Problem]:
+                          tables: dict[str, pd.DataFrame], key_fields: list[str],
+                          known_cache: dict | None = None) -> list[Problem]:
     problems = []
+    known_cache = {} if known_cache is None else known_cache
     for fk in resource["schema"].get("foreignKeys", []):
         (field,), target = fk["fields"], fk["reference"]
         if target["resource"] not in tables:
             continue  # the referenced table could not be read; its own problems are reported
-        known = set(tables[target["resource"]][target["fields"][0]].dropna())
-        unknown = frame[frame[field].notna() & ~frame[field].isin(known)]
-        for line, value in unknown[field].items():
+        key = (target["resource"], target["fields"][0])
+        if key not in known_cache:
+            known_cache[key] = _known_values(tables[target["resource"]], target["fields"][0])
+        known = known_cache[key]
+        values = frame[field]
+        # Index.get_indexer reuses the hash table of the referenced keys, built once per validation
+        # (known_cache); Series.isin(set) rebuilt it for every foreign key (5 times over 10^5 ids).
+        unknown = values.notna().to_numpy(dtype=bool) & (known.get_indexer(values) < 0)
+        for line, value in values[unknown].items():
             problems.append(Problem(path, int(line), _key_of(frame, line, key_fields), field, str(value),
                                     f"unknown {target['resource']}.{target['fields'][0]}"))
     return problems
 
 
+def _known_values(table: pd.DataFrame, column: str) -> pd.Index:
+    """The distinct non-missing values of a referenced column, as an index with its hash table."""
+    return pd.Index(table[column].dropna().unique())
+
+
 def _patient_grid_problems(path: str, frame: pd.DataFrame, resource: dict) -> list[Problem]:
     """Every patient of a study must have every measure (hand-written: pandera has no grid check)."""
     measures = next(f for f in resource["schema"]["fields"] if f["name"] == "measure")["constraints"]["enum"]
+    present: dict[tuple, set] = {}
+    for study, patient, measure in zip(frame["study_id"].astype(object).tolist(),
+                                       frame["patient"].astype(object).tolist(),
+                                       frame["measure"].astype(object).tolist()):
+        if pd.isna(study) or pd.isna(patient):
+            continue  # as groupby(dropna=True)
+        have = present.setdefault((study, patient), set())
+        if not pd.isna(measure):
+            have.add(measure)
     problems = []
-    for (study, patient), rows in frame.groupby(["study_id", "patient"], dropna=True):
-        for measure in sorted(set(measures) - set(rows["measure"].dropna())):
+    for (study, patient), have in sorted(present.items(), key=lambda item: item[0]):  # groupby's order
+        for measure in sorted(set(measures) - have):
             problems.append(Problem(path, None, f"study_id {study}, patient {patient}", "measure", measure,
                                     "measure missing for this patient"))
     return problems
@@ -324,21 +472,34 @@ def _patient_grid_problems(path: str, frame: pd.DataFrame, resource: dict) -> li
 
 def _check_term_problems(path: str, checks: pd.DataFrame, evidence: pd.DataFrame) -> list[Problem]:
     """Every term of checks.csv must name an evidence row that has the number it asks for."""
-    rows = evidence.drop_duplicates("evidence_id").set_index("evidence_id")
+    # evidence_id -> (denominator missing, numerator missing, reported) of the first row with that id,
+    # for the ids the checks name only (looked up at once in the evidence ids' hash table).
+    named = list({term.partition(":")[0] for column in ("parts", "total")
+                  for terms in checks[column].astype(object).tolist() for term in str(terms).split()})
+    first = evidence.drop_duplicates("evidence_id")
+    positions = pd.Index(first["evidence_id"]).get_indexer(pd.Index(named, dtype=object))
+    found = positions >= 0
+    taken = first.take(positions[found])
+    rows = dict(zip([e for e, f in zip(named, found) if f],
+                    zip(taken["denominator"].isna().tolist(), taken["numerator"].isna().tolist(),
+                        taken["reported"].astype(object).tolist())))
     problems = []
-    for line, check in checks.iterrows():
-        for column in ("parts", "total"):
-            for term in str(check[column]).split():
+    for line, check_id, parts, total in zip(checks.index.tolist(), checks["check_id"].astype(object).tolist(),
+                                            checks["parts"].astype(object).tolist(),
+                                            checks["total"].astype(object).tolist()):
+        for column, terms in (("parts", parts), ("total", total)):
+            for term in str(terms).split():
                 evidence_id, _, field = term.partition(":")
-                if evidence_id not in rows.index:
+                if evidence_id not in rows:
                     message = "unknown evidence_id"
-                elif (field == "denominator" and pd.isna(rows.at[evidence_id, "denominator"])
-                      or not field and pd.isna(rows.at[evidence_id, "numerator"])
-                      and not str(rows.at[evidence_id, "reported"]).isdigit()):
-                    message = f"evidence row has no {field or 'count'} to add up"
                 else:
-                    continue
-                problems.append(Problem(path, int(line), f"check_id {check['check_id']}", column, term, message))
+                    no_denominator, no_numerator, reported = rows[evidence_id]
+                    if (field == "denominator" and no_denominator
+                            or not field and no_numerator and not str(reported).isdigit()):
+                        message = f"evidence row has no {field or 'count'} to add up"
+                    else:
+                        continue
+                problems.append(Problem(path, int(line), f"check_id {check_id}", column, term, message))
     return problems
 
 
@@ -359,13 +520,14 @@ def validate_package(data_dir: str | Path) -> dict[str, pd.DataFrame]:
         raw_tables[resource["name"]] = raw
         typed[resource["name"]], table_problems = _check_table(str(path), raw, resource)
         problems += table_problems
+    known_cache: dict = {}
     for resource in descriptor["resources"]:
         name = resource["name"]
         if name not in raw_tables:
             continue
         path = str(data_dir / resource["path"])
         key_fields = resource["schema"].get("primaryKey", [])
-        problems += _foreign_key_problems(path, raw_tables[name], resource, raw_tables, key_fields)
+        problems += _foreign_key_problems(path, raw_tables[name], resource, raw_tables, key_fields, known_cache)
         if name == "patients":
             problems += _patient_grid_problems(path, typed[name], resource)
         if name == "checks" and "evidence" in typed:

@@ -57,11 +57,42 @@ def test_inconsistent_percentage_names_the_denominator_that_fits(audited):
     assert "n = 141" in row["explanation"]
 
 
-def test_truncated_percentages_are_rounding_variants(audited):
-    # 34/1431 = 2.376 -> 2.4 half-up, 2.3 truncated; 7/1431 = 0.4892 -> 0.49 half-up, 0.48 truncated
+def test_a_rounding_the_source_does_not_use_is_not_accepted(audited):
+    # 34/1431 = 2.376 -> 2.4 half-up, 2.3 truncated; 7/1431 = 0.4892 -> 0.49 half-up, 0.48 truncated.
+    # The same abstract prints 6/7 = 85.71 as 86 and 3/7 = 42.86 as 43: half up, where truncation
+    # would give 85 and 42. Truncation is therefore not its convention, and the two do not reproduce.
     for quote, half_up in (("34 (2.3%)", "2.4"), ("7 (0.48%)", "0.49")):
         row = row_where(audited, quote)
-        assert (row["verdict"], row["rounding"], row["recomputed"]) == ("rounding_variant", "truncate", half_up)
+        assert (row["verdict"], row["recomputed"]) == ("inconsistent", half_up)
+        assert "truncat" in row["explanation"] and "6/7" in row["explanation"]
+
+
+def evidence_frame(rows):
+    """A minimal evidence table of percent rows (study s) for the audit."""
+    columns = ["evidence_id", "reported", "numerator", "denominator"]
+    frame = pd.DataFrame(rows, columns=columns).assign(
+        study_id="s", statistic="percent", denominator_source="stated")
+    return frame.astype({"numerator": "Int64", "denominator": "Int64"})
+
+
+def small_tables(rows):
+    studies = pd.DataFrame({"study_id": ["s"], "source_document": ["000_0000000000000000.txt"]})
+    return {"studies": studies, "evidence": evidence_frame(rows)}
+
+
+def test_truncation_stays_a_variant_when_the_source_never_shows_half_up():
+    # 34/1431 -> 2.3 only by truncation; 1/4 = 25.0 prints the same under every convention,
+    # so nothing in this source contradicts truncation.
+    result = audit(small_tables([("s-001", "2.3", 34, 1431), ("s-002", "25.0", 1, 4)])).set_index("evidence_id")
+    assert result.loc["s-001", "verdict"] == "rounding_variant"
+    assert result.loc["s-001", "rounding"] == "truncate"
+
+
+def test_truncation_is_refused_when_the_source_rounds_half_up_elsewhere():
+    # 6/7 = 85.71: half up prints 86, truncation 85. The source printed 86.
+    result = audit(small_tables([("s-001", "2.3", 34, 1431), ("s-002", "86", 6, 7)])).set_index("evidence_id")
+    assert result.loc["s-001", "verdict"] == "inconsistent"
+    assert result.loc["s-002", "verdict"] == "consistent"
 
 
 def test_presenting_symptoms_of_ttp_do_not_fit_22_patients(audited):
@@ -193,8 +224,8 @@ def test_audit_cli_csv_has_the_promised_columns(capsys):
 def test_audit_cli_json_and_table(capsys):
     assert main(["audit", str(DATA_DIR), "--format", "json"]) == 0
     records = json.loads(capsys.readouterr().out)
-    assert {r["verdict"] for r in records} >= {"consistent", "rounding_variant", "inconsistent", "not_reported",
-                                               "not_checkable"}
+    assert {r["verdict"] for r in records} >= {"consistent", "inconsistent", "not_reported", "not_checkable"}
+    assert len(records) == len(pd.read_csv(DATA_DIR / "evidence.csv"))
     assert main(["audit", str(DATA_DIR)]) == 0
     last = capsys.readouterr().out.splitlines()[-1]
     assert last.startswith(f"{len(records)} reported numbers: ") and "inconsistent" in last
