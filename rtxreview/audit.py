@@ -9,6 +9,7 @@ table, response percentages from the per-patient platelet counts. Every other ro
 
 from __future__ import annotations
 
+import warnings
 from fractions import Fraction
 
 import numpy as np
@@ -17,8 +18,8 @@ import pandas as pd
 from rtxreview import ipd
 from rtxreview.percent import audit_percent_frame, refuse_unused_conventions
 from rtxreview.rounding import printed_decimals, round_exact, verdict_for
-from rtxreview.stats import (audit_summary_statistic, check_p_claim, claim_holds, parse_p_claim,
-                             quartiles_by_method)
+from rtxreview.stats import (audit_summary_statistic, check_p_claim, check_p_claims, claim_holds,
+                             parse_p_claim, quartiles_by_method)
 
 AUDIT_COLUMNS = ["evidence_id", "study_id", "source_document", "statistic", "reported", "numerator",
                  "denominator", "denominator_source", "recomputed", "verdict", "rounding", "compatible",
@@ -59,6 +60,8 @@ def audit(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         context = _Context(tables)
         columns = ["evidence_id", "study_id", "statistic", "reported", "numerator"]
         values = {c: evidence[c].astype(object).tolist() for c in columns}
+        context.prepare_p_claims(derivations, position, values["reported"])
+        context.prepare_t_tests(derivations, position, values["study_id"])
         for link in derivations.itertuples(index=False):
             i = position.get_loc(link.evidence_id)
             row = {c: values[c][i] for c in columns}
@@ -88,6 +91,8 @@ class _Context:
         self._evidence = None
         self._values = None
         self._responses = None
+        self._p_claims: dict[tuple, object] = {}
+        self._t_tests: dict[tuple, tuple] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -105,6 +110,89 @@ class _Context:
             row = self.tables["evidence"].set_index("evidence_id").loc[evidence_id]
             return row["numerator"], row["denominator"]
         return numerators[i], denominators[i]
+
+    def prepare_p_claims(self, derivations: pd.DataFrame, position: pd.Index, reported: list) -> None:
+        """Re-test every two_by_two claim at once (``stats.check_p_claims``), keyed by claim and counts.
+
+        One scipy Fisher and two chi-square calls per claim cost about 3 ms, mostly argument
+        handling: 216 claims were 0.73 s of a 1.2 s audit on 10^5 rows (BENCHMARKS.md). The batch
+        gives the same results bit for bit. A link whose inputs fail here (an unknown id, a missing
+        count, a claim that does not parse) is left to :func:`_two_by_two`, which raises the
+        same error as before, at the same point of the audit.
+        """
+        links = derivations[derivations["method"] == "two_by_two"]
+        keys = []
+        for evidence_id, group_a, group_b in zip(links["evidence_id"].tolist(), links["group_a"].tolist(),
+                                                 links["group_b"].tolist()):
+            try:
+                (a_events, a_total), (b_events, b_total) = self.counts_of(group_a), self.counts_of(group_b)
+                key = (reported[position.get_loc(evidence_id)], int(a_events), int(a_total), int(b_events),
+                       int(b_total))
+                parse_p_claim(key[0])
+            except (KeyError, TypeError, ValueError):
+                continue
+            keys.append(key)
+        keys = list(dict.fromkeys(keys))  # an identical claim on an identical table is tested once
+        try:
+            results = check_p_claims(*zip(*keys)) if keys else []
+        except ValueError:
+            return  # counts that check_p_claim refuses: every link raises its own error, in order
+        self._p_claims = dict(zip(keys, results))
+
+    def p_claim(self, claim: str, a_events, a_total, b_events, b_total):
+        """``check_p_claim`` of a claim and its table, from the batch when it was computed there."""
+        key = (claim, int(a_events), int(a_total), int(b_events), int(b_total))
+        found = self._p_claims.get(key)
+        return found if found is not None else check_p_claim(*key)
+
+    def prepare_t_tests(self, derivations: pd.DataFrame, position: pd.Index, study_ids: list) -> None:
+        """Run the paired and Student t-tests of every paired_t_test link at once, per number of patients.
+
+        Two scipy t-tests per link cost about 3 ms, mostly argument handling (40 links: 0.12 s of the
+        audit of the synthetic 10^5-row review, BENCHMARKS.md). scipy run on the rows of a 2-D
+        array (``axis=1``) gives the same p-values bit for bit as on each row alone
+        (``tests/test_performance.py`` checks it). A group whose tests warn (e.g. identical data) is
+        left to :func:`_paired_t_test`, so warnings are raised as before; so is any link whose inputs
+        fail here, which then raises its own error in the audit's order.
+        """
+        from scipy import stats as scipy_stats  # only here: most audits run no t-test
+
+        links = derivations[derivations["method"] == "paired_t_test"]
+        groups: dict[int, list[tuple]] = {}
+        for evidence_id, measure, patients in zip(links["evidence_id"].tolist(), links["measure"].tolist(),
+                                                  links["patients"].tolist()):
+            try:
+                study_id = study_ids[position.get_loc(evidence_id)]
+                which = ipd.parse_patients(patients)
+                after = tuple(float(v) for v in self.measure_values(study_id, measure, which))
+                before = tuple(float(v) for v in self.measure_values(study_id, "platelets_month_0", which))
+            except (KeyError, TypeError, ValueError):
+                continue
+            groups.setdefault(len(after), []).append((after, before))
+        for pairs in groups.values():
+            pairs = list(dict.fromkeys(pairs))
+            after = np.array([a for a, _ in pairs], dtype=float)
+            before = np.array([b for _, b in pairs], dtype=float)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    paired = scipy_stats.ttest_rel(after, before, axis=1).pvalue
+                    unpaired = scipy_stats.ttest_ind(after, before, axis=1).pvalue
+                except (TypeError, ValueError):
+                    continue
+            if caught:
+                continue
+            for k, key in enumerate(pairs):
+                self._t_tests[key] = (paired[k], unpaired[k])
+
+    def t_tests(self, after: list[float], before: list[float]) -> tuple:
+        """(paired t p, Student t p) of ``after`` against ``before``: scipy's, from the batch if run there."""
+        found = self._t_tests.get((tuple(after), tuple(before)))
+        if found is not None:
+            return found
+        from scipy import stats as scipy_stats
+
+        return scipy_stats.ttest_rel(after, before).pvalue, scipy_stats.ttest_ind(after, before).pvalue
 
     def measure_values(self, study_id: str, measure: str, which: list[int]) -> list[str]:
         """``ipd.measure_values`` from an index of the per-patient table built once."""
@@ -239,7 +327,7 @@ def _iqr_verdict(values, printed: str, description: str) -> dict:
 def _two_by_two(link, row, tables) -> dict:
     """A printed p-value claim re-tested on the 2x2 table of two percent rows."""
     (a_events, a_total), (b_events, b_total) = tables.counts_of(link.group_a), tables.counts_of(link.group_b)
-    check = check_p_claim(row["reported"], int(a_events), int(a_total), int(b_events), int(b_total))
+    check = tables.p_claim(row["reported"], int(a_events), int(a_total), int(b_events), int(b_total))
     return dict(recomputed=f"Fisher p = {check.fisher_p:.2g}; chi-square p = {check.chi2_p:.2g}",
                 verdict=check.verdict, rounding="",
                 explanation=f"{link.description}: {check.explanation}")
@@ -247,13 +335,10 @@ def _two_by_two(link, row, tables) -> dict:
 
 def _paired_t_test(link, row, tables) -> dict:
     """A printed p-value claim for platelets at a month vs baseline, re-tested from the table."""
-    from scipy import stats as scipy_stats  # only here: most audits run no t-test
-
     which = ipd.parse_patients(link.patients)
     after = [float(v) for v in tables.measure_values(row["study_id"], link.measure, which)]
     before = [float(v) for v in tables.measure_values(row["study_id"], "platelets_month_0", which)]
-    paired = scipy_stats.ttest_rel(after, before).pvalue
-    unpaired = scipy_stats.ttest_ind(after, before).pvalue
+    paired, unpaired = tables.t_tests(after, before)
     relation, threshold = parse_p_claim(row["reported"])
     holds = [claim_holds(p, relation, threshold, row["reported"]) for p in (paired, unpaired)]
     verdict = "consistent" if all(holds) else "test_dependent" if any(holds) else "inconsistent"

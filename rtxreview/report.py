@@ -7,7 +7,10 @@ Every piece of text that comes from the data is HTML-escaped here before it reac
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 
@@ -15,13 +18,18 @@ import pandas as pd
 from IPython.display import HTML
 
 from rtxreview import charts, ipd
-from rtxreview.audit import audit, verdict_counts
+from rtxreview.audit import audit
 from rtxreview.checks import run_checks
 from rtxreview.pooling import estimates, pooled_analyses
+from rtxreview.rounding import round_exact
 from rtxreview.validate import DESCRIPTOR, validate_package
 
+# The audit's verdicts, with one split for readers: a percentage printed without its count that
+# some whole count reproduces (GRIM) is shown as "count fits", not "reproduces": nothing printed
+# says which count it was (see shown_verdicts).
 VERDICT_LABELS = {
     "consistent": "reproduces",
+    "count_fits": "count fits",
     "rounding_variant": "other rounding",
     "test_dependent": "depends on test",
     "inconsistent": "does not reproduce",
@@ -30,6 +38,7 @@ VERDICT_LABELS = {
 }
 VERDICT_PLURALS = {
     "consistent": "reproduce",
+    "count_fits": "fit a whole count (the count is not printed)",
     "rounding_variant": "reproduce only under another rounding",
     "test_dependent": "hold for one test only",
     "inconsistent": "do not reproduce",
@@ -38,6 +47,7 @@ VERDICT_PLURALS = {
 }
 VERDICT_SINGULARS = {
     "consistent": "reproduces",
+    "count_fits": "fits a whole count (the count is not printed)",
     "rounding_variant": "reproduces only under another rounding",
     "test_dependent": "holds for one test only",
     "inconsistent": "does not reproduce",
@@ -140,9 +150,28 @@ def load_review(data_dir: str | Path | None = None, ci_method: str = "beta", est
 
 # --- text -------------------------------------------------------------------------------------
 
-def pct(proportion: float, digits: int = 1) -> str:
-    """0.8831 -> '88.3%' (display only: verdicts never use floats)."""
-    return f"{100 * proportion:.{digits}f}%"
+def pct(proportion: float | Fraction, digits: int = 1) -> str:
+    """0.8831 -> '88.3%', rounded half up like the audit (5/16 -> '31.3%', not the float format's '31.2%').
+
+    A float is read as the shortest decimal that prints it (``repr``), so 0.3125 is the tie it looks
+    like; pass a Fraction for exact counts.
+    """
+    exact = (Fraction(proportion) if isinstance(proportion, (Fraction, int))
+             else Fraction(Decimal(repr(float(proportion)))))
+    return f"{round_exact(100 * exact, digits, 'half_up')}%"
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 study', '2 studies'."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+
+
+def markdown_text(text) -> str:
+    """Text from the data, safe inside glued Markdown: HTML escaped, Markdown syntax made literal."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
@@ -178,6 +207,19 @@ def fraction_text(row: pd.Series) -> str:
     return f"{top}/{int(row['denominator'])}{mark}"
 
 
+def recomputed_text(row: pd.Series, verdict: str) -> str:
+    """The recomputed value; for a count that fits, the whole counts that give the printed percentage."""
+    counts = row.get("compatible", ())
+    if verdict != "count_fits" or not isinstance(counts, tuple) or not counts:
+        return str(row["recomputed"])
+    n = int(row["denominator"])
+    if len(counts) == 1:
+        return f"{counts[0]}/{n}"
+    if list(counts) == list(range(counts[0], counts[-1] + 1)):
+        return f"{counts[0]} to {counts[-1]} of {n}"
+    return f"{', '.join(map(str, counts))} of {n}"
+
+
 def finding_text(row: pd.Series) -> str:
     parts = [row["outcome"]]
     for column in ("subgroup", "intervention", "timepoint"):
@@ -203,12 +245,18 @@ def not_a_count_of(reported: str, total: int) -> str:
     compatible = list(compatible_numerators(reported, total))
     if compatible:
         return f"{reported}% can be {' or '.join(f'{k}/{total}' for k in compatible)}"
-    k = int(float(reported) * total // 100)
-    near = " and ".join(f"{j}/{total} = {pct(j / total)}" for j in (k, k + 1) if 0 <= j <= total)
-    return f"{reported}% is not a whole count of {total} ({near})"
+    k = int(Fraction(Decimal(reported)) * total // 100)  # the whole count just below the printed value
+    near = " and ".join(f"{j}/{total} = {pct(Fraction(j, total))}" for j in (k, k + 1) if 0 <= j <= total)
+    return f"{reported}% is not a whole count of {total}" + (f" ({near})" if near else "")
 
 
 # --- HTML -------------------------------------------------------------------------------------
+
+def shown_verdicts(rows: pd.DataFrame) -> pd.Series:
+    """The verdict a reader sees: ``consistent`` bare percentages become ``count_fits``."""
+    bare = (rows["statistic"] == "percent") & rows["numerator"].isna()
+    return rows["verdict"].mask(bare & (rows["verdict"] == "consistent"), "count_fits")
+
 
 def verdict_badge(verdict: str) -> str:
     return (f'<span class="rtx-verdict rtx-verdict-{html.escape(verdict)}" title="{html.escape(verdict)}">'
@@ -234,27 +282,33 @@ def evidence_table(rows: pd.DataFrame, caption: str) -> HTML:
     head = "".join(f"<th>{h}</th>" for h in ("Study", "Finding", "Printed", "n/N", "Recomputed", "Verdict",
                                              "Source"))
     body = []
-    for _, row in rows.iterrows():
+    for (_, row), verdict in zip(rows.iterrows(), shown_verdicts(rows)):
         explanation = (f'<div class="rtx-explanation">{html.escape(str(row["explanation"]))}</div>'
                        if row["verdict"] in SHOWN_EXPLANATIONS else "")
         body.append(
             f'<tr title="{html.escape(str(row["quote"]))}">'
             f"<td>{html.escape(row['short_label'])}</td><td>{html.escape(finding_text(row))}</td>"
             f"<td>{html.escape(printed_value(row))}</td><td>{html.escape(fraction_text(row))}</td>"
-            f"<td>{html.escape(str(row['recomputed']))}</td>"
-            f'<td>{verdict_badge(row["verdict"])}{explanation}</td>'
+            f"<td>{html.escape(recomputed_text(row, verdict))}</td>"
+            f'<td>{verdict_badge(verdict)}{explanation}</td>'
             f"<td>{_source_cell(row)}</td></tr>")
     return HTML(f'<div class="rtx-table-wrap"><table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
                 '<p class="rtx-legend">† denominator inferred (see the note under Source). '
-                "? count not printed: the audit lists the whole counts that reproduce the percentage.</p>")
+                "? count not printed: the recomputed column lists the whole counts that give the percentage.</p>")
+
+
+def verdict_breakdown(rows: pd.DataFrame) -> str:
+    """'9 reproduce, 1 does not reproduce, ...': the shown verdicts of ``rows``, in legend order."""
+    counts = shown_verdicts(rows).value_counts().reindex(list(VERDICT_LABELS), fill_value=0)
+    return ", ".join(f"{n} {(VERDICT_SINGULARS if n == 1 else VERDICT_PLURALS)[v]}" for v, n in counts.items() if n)
 
 
 def verdict_summary(rows: pd.DataFrame) -> str:
     """'12 numbers: 9 reproduce, 1 does not reproduce, ...' for a chapter's rows."""
-    counts = verdict_counts(rows)
-    listed = ", ".join(f"{n} {(VERDICT_SINGULARS if n == 1 else VERDICT_PLURALS)[v]}" for v, n in counts.items() if n)
-    return f"{len(rows)} numbers: {listed}"
+    if not len(rows):
+        return "no numbers"
+    return f"{plural(len(rows), 'number')}: {verdict_breakdown(rows)}"
 
 
 def show_chart(chart, chart_id: str) -> HTML:
@@ -272,12 +326,13 @@ def forest(review: Review, analysis_id: str, title: str) -> HTML:
 def pooled_sentence(result: dict) -> str:
     """A plain-English sentence for a pooled analysis, or why it was not pooled (Markdown)."""
     rows, pooled = result["rows"], result["pooled"]
-    studies = f"{rows['study'].nunique()} studies, {int(rows['events'].sum())} of {int(rows['total'].sum())} patients"
+    studies = (f"{plural(rows['study'].nunique(), 'study', 'studies')}, "
+               f"{int(rows['events'].sum())} of {int(rows['total'].sum())} patients")
     if pooled is None:
-        return f"Not pooled: {result['reason']} ({studies})."
+        return f"Not pooled: {markdown_text(result['reason'])} ({studies})."
     interval = ("" if pooled["pi_low"] is None
                 else f"; 95% prediction interval {ci_text(pooled['pi_low'], pooled['pi_high'])}")
-    return (f"Pooled {result['outcome']}: **{pct(pooled['estimate'])}** (95% CI {ci_text(pooled['ci_low'], pooled['ci_high'])}"
+    return (f"Pooled {markdown_text(result['outcome'])}: **{pct(pooled['estimate'])}** (95% CI {ci_text(pooled['ci_low'], pooled['ci_high'])}"
             f"{interval}; {studies}; {pooled['label'].removeprefix('Pooled (').removesuffix(')')}; "
             f"I² = {pooled['i2']:.0f}%, τ² = {pooled['tau2']:.3f}).")
 
@@ -379,7 +434,7 @@ def studies_table(review: Review) -> HTML:
 
 def verdict_matrix(review: Review) -> HTML:
     """Numbers per source and verdict."""
-    counts = pd.crosstab(review.rows["short_label"], review.rows["verdict"]).reindex(
+    counts = pd.crosstab(review.rows["short_label"], shown_verdicts(review.rows)).reindex(
         columns=list(VERDICT_LABELS), fill_value=0)
     counts.loc["All sources"] = counts.sum()
     head = "<th>Source</th>" + "".join(f"<th>{verdict_badge(v)}</th>" for v in counts.columns) + "<th>Total</th>"
@@ -393,6 +448,8 @@ def verdict_legend() -> HTML:
     """What each badge means."""
     meaning = {
         "consistent": "recomputed from its counts (or the per-patient table) and it prints as the source prints it",
+        "count_fits": "a percentage printed without its count: some whole count of its denominator gives it "
+                      "(the row lists which), but the source does not say which count it was",
         "rounding_variant": "reproduces only under another rounding convention (for example truncation), named in the row",
         "test_dependent": "a p-value claim that holds under one test and not under another",
         "inconsistent": "does not reproduce; the row says what it should read and which denominators would fit",
@@ -426,15 +483,17 @@ def discrepancies(review: Review) -> pd.DataFrame:
 
 def discrepancies_markdown(review: Review) -> str:
     """One bullet per discrepancy: source, what, printed value, and the audit's explanation."""
-    return "\n".join(f"- **{row.short_label}**, {finding_text(row._asdict())} (`{row.evidence_id}`): "
-                     f"{row.explanation}" for row in discrepancies(review).itertuples())
+    return "\n".join(f"- **{markdown_text(row.short_label)}**, {markdown_text(finding_text(row._asdict()))} "
+                     f"(`{row.evidence_id}`): {markdown_text(row.explanation)}"
+                     for row in discrepancies(review).itertuples())
 
 
 def failing_checks_markdown(review: Review) -> str:
     failing = review.checks[review.checks["status"] == "fail"]
-    return "\n".join(f"- **{review.study_label(r.study_id)}**: {r.description}: the parts add up to "
+    return "\n".join(f"- **{markdown_text(review.study_label(r.study_id))}**: {markdown_text(r.description)}: "
+                     f"the parts add up to "
                      f"{r.observed}, the total is {r.expected} (`{r.check_id}`)." for r in failing.itertuples())
 
 
 def pooled_markdown(review: Review) -> str:
-    return "\n".join(f"- {result['title']}: {pooled_sentence(result)}" for result in review.pooled.values())
+    return "\n".join(f"- {markdown_text(result['title'])}: {pooled_sentence(result)}" for result in review.pooled.values())
