@@ -150,14 +150,15 @@ def _tooltip(pairs: list[tuple[str, str]]) -> list[alt.Tooltip]:
     return [alt.Tooltip(f"{field}:N", title=title) for field, title in pairs]
 
 
-def _finish(chart, title: str):
-    """Title, transparent background and view style shared by every chart.
+def _finish(chart, title):
+    """Title, transparent background and view style shared by every chart (``title``: text or alt.Title).
 
     The background stays transparent so that the page's own (light or dark)
     background shows; the JS supplies the theme's text and axis colours.
     """
     return (
-        chart.properties(title=alt.Title(title, anchor="start", fontSize=15), background="transparent")
+        chart.properties(title=title if isinstance(title, alt.Title) else alt.Title(title, anchor="start", fontSize=15),
+                         background="transparent")
         .configure_view(stroke=None)
         .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
         .configure_legend(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
@@ -518,7 +519,50 @@ def dose_comparison(rows: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
     return _finish(chart, title)
 
 
-def reported_vs_recomputed(rows: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
+MAX_CHART_POINTS = 500  # marks one chart may embed (the site's per-chart row budget, tests/test_site.py)
+CELL_WIDTHS = (0.5, 1, 2, 5, 10, 25)  # percentage points per cell, tried in turn when points are too many
+
+
+def _first_and_more(values: pd.Series, noun: str) -> str:
+    """``"a-1"``, or ``"a-1 and 4 more"`` for a group of rows (the tooltip of an aggregated point)."""
+    distinct = list(dict.fromkeys(values))
+    return distinct[0] if len(distinct) == 1 else f"{distinct[0]} and {len(distinct) - 1} more {noun}"
+
+
+def _group_points(data: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
+    """One point per (x, y, verdict), with the number of rows it stands for."""
+    grouped = data.groupby([x, y, "verdict"], sort=True, dropna=False)
+    return grouped.agg(rows=("evidence_id", "size"), evidence_id=("evidence_id", lambda v: _first_and_more(v, "rows")),
+                       study=("study", lambda v: _first_and_more(v, "studies")),
+                       explanation=("explanation", "first")).reset_index()
+
+
+def _cell_centre(values: pd.Series, width: float) -> pd.Series:
+    """The centre of the cell [k*width, (k+1)*width) holding each value; 100% joins the last cell."""
+    return (values.clip(upper=100 - width / 2) // width) * width + width / 2
+
+
+def _percent_points(data: pd.DataFrame, max_points: int) -> tuple[pd.DataFrame, float | None]:
+    """The scatter's points: one per distinct (reported, recomputed, verdict); when those are more
+    than ``max_points``, one per cell of a square grid (the narrowest of :data:`CELL_WIDTHS` that
+    fits) and verdict, placed at the cell's centre. Returns the points and the cell width (None: exact).
+
+    Aggregated here, not by a Vega-Lite transform, so that a page embeds the points and not every
+    row behind them (a living review has 10^4 percentages and more).
+    """
+    points = _group_points(data, "recomputed", "reported")
+    if len(points) <= max_points:
+        return points, None
+    for width in CELL_WIDTHS:
+        cells = data.assign(recomputed=_cell_centre(data["recomputed"], width),
+                            reported=_cell_centre(data["reported"], width))
+        points = _group_points(cells, "recomputed", "reported")
+        if len(points) <= max_points:
+            return points, width
+    raise ValueError(f"reported_vs_recomputed: more than {max_points} points even in {CELL_WIDTHS[-1]}-point cells")
+
+
+def reported_vs_recomputed(rows: pd.DataFrame, *, title: str, max_points: int = MAX_CHART_POINTS) -> alt.TopLevelMixin:
     """Printed percentages against the percentages recomputed from the counts.
 
     Parameters
@@ -529,6 +573,10 @@ def reported_vs_recomputed(rows: pd.DataFrame, *, title: str) -> alt.TopLevelMix
         Rows without both numbers cannot be placed and are left out.
     title : str
         Chart title.
+    max_points : int
+        Most marks drawn. Rows with the same printed and recomputed values and verdict are one
+        point (its size shows how many rows); beyond ``max_points`` such points, rows are grouped
+        into square cells of the grid, and the subtitle says how wide.
 
     Returns
     -------
@@ -548,23 +596,31 @@ def reported_vs_recomputed(rows: pd.DataFrame, *, title: str) -> alt.TopLevelMix
     for column in ("evidence_id", "study", "verdict", "explanation"):
         data[column] = _text(data[column])
     data = data.astype({"reported": float, "recomputed": float})
+    points, cell = _percent_points(data, max_points)
     scale = alt.Scale(domain=[0, 100], nice=False)
     verdicts = alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values()))
     legend = alt.Legend(title="Verdict", labelExpr="replace(datum.label, '_', ' ')")
-    points = alt.Chart(data).mark_point(filled=True, size=70, opacity=0.85).encode(
+    place = ", cell centre" if cell else ""
+    points = alt.Chart(points).mark_point(filled=True, opacity=0.85).encode(
         x=alt.X("recomputed:Q", title="Recomputed from the counts (%)", scale=scale),
         y=alt.Y("reported:Q", title="Reported in the paper (%)", scale=scale),
         color=alt.Color("verdict:N", scale=verdicts, legend=legend),
         shape=alt.Shape("verdict:N", scale=alt.Scale(domain=list(VERDICT_COLOURS)), legend=legend),
+        size=alt.Size("rows:Q", title="Numbers", scale=alt.Scale(type="sqrt", range=[70, 600], zero=False),
+                      legend=alt.Legend(format="d", tickMinStep=1, tickCount=4)),
         tooltip=[alt.Tooltip("evidence_id:N", title="Evidence row"), alt.Tooltip("study:N", title="Study"),
-                 alt.Tooltip("reported:Q", title="Reported (%)", format=".6~g"),
-                 alt.Tooltip("recomputed:Q", title="Recomputed (%)", format=".2f"),
-                 alt.Tooltip("verdict:N", title="Verdict"), alt.Tooltip("explanation:N", title="Explanation")],
+                 alt.Tooltip("rows:Q", title="Numbers at this point"),
+                 alt.Tooltip("reported:Q", title=f"Reported (%{place})", format=".6~g"),
+                 alt.Tooltip("recomputed:Q", title=f"Recomputed (%{place})", format=".2f"),
+                 alt.Tooltip("verdict:N", title="Verdict"), alt.Tooltip("explanation:N", title="Explanation (first row)")],
     )
     # The line of agreement y = x, as a rule between two data-free positions.
     diagonal = alt.Chart(alt.InlineData(values=[{}])).mark_rule(strokeDash=[4, 4], strokeWidth=1).encode(
         x=alt.datum(0), y=alt.datum(0), x2=alt.datum(100), y2=alt.datum(100))
     chart = alt.layer(diagonal, points).properties(width=400, height=400)
+    if cell:
+        title = alt.Title(title, subtitle=f"{len(data):,} numbers grouped into {cell:g}-point cells", anchor="start",
+                          fontSize=15)
     return _finish(chart, title)
 
 

@@ -60,6 +60,19 @@ def _ipd_frame(tables):
 REPORTS = {"audit": _audit_frame, "checks": _checks_frame, "ipd": _ipd_frame}
 
 
+def csv_text(frame: pd.DataFrame) -> str:
+    """A report as CSV (``--format csv``): list columns (the compatible numerators) joined by spaces."""
+    out = frame.assign(**{c: frame[c].map(lambda v: " ".join(map(str, v))) for c in frame if c == "compatible"})
+    return out.to_csv(index=False, lineterminator="\n")
+
+
+def pooled_csv_text(summary: list[dict]) -> str:
+    """The pooled analyses as CSV: one row per analysis, its studies as ``study events/total; ...``."""
+    flat = pd.DataFrame(summary).assign(studies=lambda d: d["studies"].map(
+        lambda studies: "; ".join(f"{s['study_id']} {s['events']}/{s['total']}" for s in studies)))
+    return flat.to_csv(index=False, lineterminator="\n")
+
+
 def _pool(args: argparse.Namespace) -> int:
     from rtxreview.audit import audit
     from rtxreview.pooling import pooled_analyses, pooled_summary
@@ -69,18 +82,14 @@ def _pool(args: argparse.Namespace) -> int:
         json.dump(summary, sys.stdout, indent=1, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        flat = pd.DataFrame(summary).assign(studies=lambda d: d["studies"].map(
-            lambda studies: "; ".join(f"{s['study_id']} {s['events']}/{s['total']}" for s in studies)))
-        sys.stdout.write(flat.to_csv(index=False, lineterminator="\n"))
+        sys.stdout.write(pooled_csv_text(summary))
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
     frame, summary = REPORTS[args.command](validate_package(args.data_dir))
     if args.format == "csv":
-        out = frame.assign(**{c: frame[c].map(lambda v: " ".join(map(str, v))) for c in frame
-                              if c == "compatible"})
-        sys.stdout.write(out.to_csv(index=False, lineterminator="\n"))
+        sys.stdout.write(csv_text(frame))
     elif args.format == "json":
         records = json.loads(frame.to_json(orient="records", force_ascii=False))
         json.dump(records, sys.stdout, indent=1, ensure_ascii=False)

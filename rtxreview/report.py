@@ -55,6 +55,17 @@ VERDICT_SINGULARS = {
     "not_checkable": "cannot be checked",
 }
 SHOWN_EXPLANATIONS = ("rounding_variant", "test_dependent", "inconsistent")
+# Most bytes of HTML one table puts in a page, and most bullets in a glued list: pages stay within
+# the site's page-weight budget (600,000 bytes, tests/test_site.py) as a living review grows. Rows
+# left out are listed in full in the results files the site publishes (rtxreview/sphinx_data.py),
+# and the table says so. The audit page holds three tables, a chart and lists, so each of its
+# tables gets less; the register page inlines more: it has nothing else to show.
+TABLE_BYTES = 150_000
+AUDIT_TABLE_BYTES = 100_000
+REGISTER_BYTES = 450_000
+LIST_ITEMS = 100
+MATRIX_SOURCES = 100
+RESULTS_URL = "../_static/results"  # from a chapter page (book/*.html) to rtxreview.sphinx_data's files
 RESPONSE_OUTCOMES = ("complete response", "partial response", "overall response", "no response", "remission",
                      "durable remission")
 
@@ -277,8 +288,31 @@ def _source_cell(row: pd.Series) -> str:
             f"<q>{quote}</q><br>{location}{note}<br><em>Audit:</em> {html.escape(str(row['explanation']))}</details>")
 
 
-def evidence_table(rows: pd.DataFrame, caption: str) -> HTML:
-    """The chapter table: printed value, n/N, recomputed value, verdict, and the source on demand."""
+def _rows_within(rows_html: list[str], max_bytes: int | None) -> int:
+    """How many of the leading rows fit in ``max_bytes`` of UTF-8 (all of them when None)."""
+    if max_bytes is None:
+        return len(rows_html)
+    used = 0
+    for shown, row in enumerate(rows_html):
+        used += len(row.encode("utf-8"))
+        if used > max_bytes:
+            return shown
+    return len(rows_html)
+
+
+def left_out_note(shown: int, total: int, noun: str, file: str) -> str:
+    """The line under a table that shows only its first rows: how many, and where all of them are."""
+    if shown == total:
+        return ""
+    return (f'<p class="rtx-legend rtx-left-out">The first {shown} of {total} {noun} are shown here; all {total} '
+            f'are in <a href="{RESULTS_URL}/{file}">{file}</a> (see the Data appendix).</p>')
+
+
+def evidence_table(rows: pd.DataFrame, caption: str, max_bytes: int | None = TABLE_BYTES) -> HTML:
+    """The chapter table: printed value, n/N, recomputed value, verdict, and the source on demand.
+
+    Rows past ``max_bytes`` of HTML are left out, with a note naming the file that lists them all.
+    """
     head = "".join(f"<th>{h}</th>" for h in ("Study", "Finding", "Printed", "n/N", "Recomputed", "Verdict",
                                              "Source"))
     body = []
@@ -292,8 +326,10 @@ def evidence_table(rows: pd.DataFrame, caption: str) -> HTML:
             f"<td>{html.escape(recomputed_text(row, verdict))}</td>"
             f'<td>{verdict_badge(verdict)}{explanation}</td>'
             f"<td>{_source_cell(row)}</td></tr>")
+    shown = _rows_within(body, max_bytes)
     return HTML(f'<div class="rtx-table-wrap"><table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body[:shown])}</tbody></table></div>"
+                + left_out_note(shown, len(body), "numbers", "audit.csv") +
                 '<p class="rtx-legend">† denominator inferred (see the note under Source). '
                 "? count not printed: the recomputed column lists the whole counts that give the percentage.</p>")
 
@@ -390,8 +426,11 @@ def dose_chart(review: Review, evidence_ids: list[str], labels: list[str], title
 
 
 def checks_table(review: Review, study_ids: list[str] | None = None, only_failing: bool = False,
-                 check_ids: list[str] | None = None) -> HTML:
-    """Arithmetic checks: what must add up, expected, observed, pass or fail."""
+                 check_ids: list[str] | None = None, max_bytes: int | None = TABLE_BYTES) -> HTML:
+    """Arithmetic checks: what must add up, expected, observed, pass or fail.
+
+    Failing checks come first when not every check fits in ``max_bytes`` of HTML.
+    """
     checks = review.checks
     if check_ids is not None:
         checks = checks[checks["check_id"].isin(check_ids)]
@@ -400,13 +439,19 @@ def checks_table(review: Review, study_ids: list[str] | None = None, only_failin
     if only_failing:
         checks = checks[checks["status"] == "fail"]
     head = "".join(f"<th>{h}</th>" for h in ("Check", "Study", "What must hold", "Expected", "Observed", "Result"))
-    body = "".join(
-        f"<tr><td>{html.escape(r.check_id)}</td><td>{html.escape(review.study_label(r.study_id))}</td>"
-        f"<td>{html.escape(r.description)}</td><td>{r.expected}</td><td>{r.observed}</td>"
-        f"<td>{status_badge(r.status)}</td></tr>"
-        for r in checks.itertuples())
+
+    def rows_html(frame):
+        return [f"<tr><td>{html.escape(r.check_id)}</td><td>{html.escape(review.study_label(r.study_id))}</td>"
+                f"<td>{html.escape(r.description)}</td><td>{r.expected}</td><td>{r.observed}</td>"
+                f"<td>{status_badge(r.status)}</td></tr>" for r in frame.itertuples()]
+
+    body = rows_html(checks)
+    if _rows_within(body, max_bytes) < len(body):
+        body = rows_html(checks.sort_values("status", key=lambda s: s != "fail", kind="stable"))
+    shown = _rows_within(body, max_bytes)
     return HTML(f'<table class="rtx-evidence"><caption>Internal arithmetic</caption><thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}</tbody></table>")
+                f"<tbody>{''.join(body[:shown])}</tbody></table>"
+                + left_out_note(shown, len(body), "checks (failing checks first)", "checks.csv"))
 
 
 def audit_scatter(review: Review) -> HTML:
@@ -432,16 +477,26 @@ def studies_table(review: Review) -> HTML:
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
-def verdict_matrix(review: Review) -> HTML:
-    """Numbers per source and verdict."""
+def verdict_matrix(review: Review, max_sources: int = MATRIX_SOURCES) -> HTML:
+    """Numbers per source and verdict; with more than ``max_sources`` sources, those with the most
+    numbers that do not reproduce (the total row still counts every source)."""
     counts = pd.crosstab(review.rows["short_label"], shown_verdicts(review.rows)).reindex(
         columns=list(VERDICT_LABELS), fill_value=0)
-    counts.loc["All sources"] = counts.sum()
+    total = counts.sum()
+    note = ""
+    if len(counts) > max_sources:
+        findings = counts[list(SHOWN_EXPLANATIONS)].sum(axis=1)
+        keep = findings.sort_values(ascending=False, kind="stable").index[:max_sources]
+        note = (f'<p class="rtx-legend rtx-left-out">The {max_sources} of {len(counts)} sources with the most numbers '
+                f'that do not reproduce are shown; the last row counts every source; each number\'s verdict is in '
+                f'<a href="{RESULTS_URL}/audit.csv">audit.csv</a>.</p>')
+        counts = counts.loc[sorted(keep)]
+    counts.loc["All sources"] = total
     head = "<th>Source</th>" + "".join(f"<th>{verdict_badge(v)}</th>" for v in counts.columns) + "<th>Total</th>"
     body = "".join(f"<tr><td>{html.escape(label)}</td>" + "".join(f"<td>{n}</td>" for n in row)
                    + f"<td>{row.sum()}</td></tr>" for label, row in counts.iterrows())
     return HTML(f'<div class="rtx-table-wrap"><table class="rtx-evidence"><caption>Every extracted number by '
-                f"source and verdict</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+                f"source and verdict</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{note}")
 
 
 def verdict_legend() -> HTML:
@@ -481,18 +536,29 @@ def discrepancies(review: Review) -> pd.DataFrame:
     return review.rows[review.rows["verdict"].isin(SHOWN_EXPLANATIONS)]
 
 
-def discrepancies_markdown(review: Review) -> str:
-    """One bullet per discrepancy: source, what, printed value, and the audit's explanation."""
-    return "\n".join(f"- **{markdown_text(row.short_label)}**, {markdown_text(finding_text(row._asdict()))} "
-                     f"(`{row.evidence_id}`): {markdown_text(row.explanation)}"
-                     for row in discrepancies(review).itertuples())
+def discrepancies_markdown(review: Review, max_items: int = LIST_ITEMS) -> str:
+    """One bullet per discrepancy (the first ``max_items``): source, what, printed value, and the
+    audit's explanation; then how many more there are and where."""
+    rows = discrepancies(review)
+    bullets = [f"- **{markdown_text(row.short_label)}**, {markdown_text(finding_text(row._asdict()))} "
+               f"(`{row.evidence_id}`): {markdown_text(row.explanation)}"
+               for row in rows.head(max_items).itertuples()]
+    if len(rows) > max_items:
+        bullets.append(f"- and {len(rows) - max_items} more: every one, with its explanation, is in the file "
+                       "audit.csv (Data appendix).")
+    return "\n".join(bullets)
 
 
-def failing_checks_markdown(review: Review) -> str:
+def failing_checks_markdown(review: Review, max_items: int = LIST_ITEMS) -> str:
+    """One bullet per failing check (the first ``max_items``), then how many more and where."""
     failing = review.checks[review.checks["status"] == "fail"]
-    return "\n".join(f"- **{markdown_text(review.study_label(r.study_id))}**: {markdown_text(r.description)}: "
-                     f"the parts add up to "
-                     f"{r.observed}, the total is {r.expected} (`{r.check_id}`)." for r in failing.itertuples())
+    bullets = [f"- **{markdown_text(review.study_label(r.study_id))}**: {markdown_text(r.description)}: "
+               f"the parts add up to {r.observed}, the total is {r.expected} (`{r.check_id}`)."
+               for r in failing.head(max_items).itertuples()]
+    if len(failing) > max_items:
+        bullets.append(f"- and {len(failing) - max_items} more: every check is in the file checks.csv "
+                       "(Data appendix).")
+    return "\n".join(bullets)
 
 
 def pooled_markdown(review: Review) -> str:

@@ -571,10 +571,10 @@ def _rule_problems(path: str, typed: pd.DataFrame, rules: list[RowRule], key_fie
     """Cross-field rules on the typed frame (index = CSV line)."""
     problems = []
     for rule in rules:
-        # A rule is undecided (NA) only where a value it needs is missing, which the schema reports
-        # (e.g. a blank measure in patients.csv); the validator used to crash there instead
-        # (found by the differential tests of the fast paths).
-        for line in typed.index[~rule.ok(typed).to_numpy(dtype=bool, na_value=True)]:
+        # A rule is undecided (NA) where a value it needs is missing (e.g. a blank measure in
+        # patients.csv, which the validator used to crash on). Undecided is not passed: the rule
+        # names the row too, so a rule on an optional column never lets a row through unseen.
+        for line in typed.index[~rule.ok(typed).to_numpy(dtype=bool, na_value=False)]:
             value = typed.at[line, rule.column]
             problems.append(Problem(path, int(line), _key_of(typed, line, key_fields), rule.column,
                                     None if pd.isna(value) else str(value), rule.message))

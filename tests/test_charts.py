@@ -436,12 +436,48 @@ def test_reported_vs_recomputed_colours_verdicts_and_draws_the_diagonal():
     assert enc["x"]["scale"]["domain"] == enc["y"]["scale"]["domain"] == [0, 100]
     assert enc["color"]["scale"] == {"domain": list(VERDICT_COLOURS), "range": list(VERDICT_COLOURS.values())}
     assert enc["color"]["legend"]["title"] == "Verdict"
-    assert tooltip_fields(point) == ["evidence_id", "study", "reported", "recomputed", "verdict", "explanation"]
-    # The row without a recomputed value cannot be placed.
-    assert [r["evidence_id"] for r in rows] == ["a-1", "a-2", "a-3"]
+    assert tooltip_fields(point) == ["evidence_id", "study", "rows", "reported", "recomputed", "verdict",
+                                     "explanation"]
+    # The row without a recomputed value cannot be placed; each other row is its own point.
+    assert sorted(r["evidence_id"] for r in rows) == ["a-1", "a-2", "a-3"]
+    assert [r["rows"] for r in rows] == [1, 1, 1]
     [(diagonal, _)] = marks(spec, "rule")
     d = diagonal["encoding"]
     assert [d[c]["datum"] for c in ("x", "y", "x2", "y2")] == [0, 0, 100, 100]
+
+
+def test_reported_vs_recomputed_draws_equal_rows_as_one_sized_point():
+    rows = pd.concat([audit_rows()] * 3, ignore_index=True)
+    rows["evidence_id"] = [f"r-{i:02d}" for i in range(len(rows))]
+    rows.loc[rows["evidence_id"] == "r-04", "study"] = "other_study"  # a copy of a-1 from another study
+    spec = reported_vs_recomputed(rows, title="t").to_dict()
+    [(point, points)] = marks(spec, "point")
+    by_verdict = {p["verdict"]: p for p in points}
+    assert len(points) == 3 and {p["rows"] for p in points} == {3}
+    assert by_verdict["consistent"]["evidence_id"] == "r-00 and 2 more rows"
+    assert by_verdict["consistent"]["study"] == "zhang_2021 and 1 more studies"
+    assert by_verdict["rounding_variant"]["study"] == "zhang_2021"
+    assert "subtitle" not in spec["title"]
+
+
+def test_reported_vs_recomputed_groups_many_rows_into_cells():
+    rng = np.random.default_rng(3)
+    recomputed = rng.uniform(0, 100, 3_000)
+    rows = pd.DataFrame({"evidence_id": [f"r-{i}" for i in range(3_000)], "study": "s",
+                         "reported": np.round(recomputed, 1), "recomputed": recomputed,
+                         "verdict": "consistent", "explanation": ""})
+    rows.loc[0, ["reported", "recomputed"]] = [100.0, 100.0]  # the top edge falls in the last cell
+    spec = reported_vs_recomputed(rows, title="t", max_points=150).to_dict()
+    [(_, points)] = marks(spec, "point")
+    assert len(points) <= 150 and sum(p["rows"] for p in points) == 3_000
+    # 100 cells of 1 point along the diagonal and their neighbours are too many; 2-point cells fit.
+    assert spec["title"]["subtitle"] == "3,000 numbers grouped into 2-point cells"
+    centres = {(p["recomputed"], p["reported"]) for p in points}
+    assert all(x % 2 == 1 and y % 2 == 1 for x, y in centres)  # centres of [0, 2), [2, 4), ...
+    assert (99.0, 99.0) in centres and max(x for x, _ in centres) == 99.0
+    [row_100] = [p for p in points if (p["recomputed"], p["reported"]) == (99.0, 99.0)]
+    expected = int(((rows["recomputed"] >= 98) & (rows["reported"] >= 98)).sum())  # incl. the 100.0 row
+    assert row_100["rows"] == expected
 
 
 def test_reported_vs_recomputed_rejects_an_unknown_verdict():

@@ -322,7 +322,7 @@ def test_not_a_count_of_rounds_its_neighbours_half_up():
 
 def test_evidence_table_rows_verdicts_and_daggers(review, evidence, shown):
     rows = review.rows
-    nodes = parse(evidence_table(rows, "All numbers"))
+    nodes = parse(evidence_table(rows, "All numbers", max_bytes=None))
     cells = body_rows(nodes)
     assert len(cells) == len(rows) == len(evidence)
     ids = [within(row[6], "summary")[0]["text"] for row in cells]
@@ -649,3 +649,60 @@ def test_a_count_that_fits_shows_the_counts_that_give_the_percentage():
     known = pd.Series(dict(recomputed="75.4", compatible=(), denominator=61))
     assert recomputed_text(known, "consistent") == "75.4"
     assert recomputed_text(one, "consistent") == ""
+
+
+# --- Tables and lists that would outgrow a page: their first rows, and where all of them are -------
+
+def row_bytes(page: str) -> list[int]:
+    """UTF-8 sizes of the <tr>...</tr> rows of a table body, as they appear in the page."""
+    body = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [len(f"<tr{row}".encode()) for row in body.split("<tr")[1:]]
+
+
+def test_evidence_table_keeps_the_rows_that_fit_and_links_to_all(review):
+    whole = evidence_table(review.rows, "All", max_bytes=None).data
+    sizes = row_bytes(whole)
+    assert len(sizes) == len(review.rows) and not find(parse(whole), "p", "rtx-left-out")
+    limit = sum(sizes[:10]) + sizes[10] - 1  # the 11th row does not fit
+    page = evidence_table(review.rows, "All", max_bytes=limit).data
+    nodes = parse(page)
+    assert row_bytes(page) == sizes[:10]
+    note, = find(nodes, "p", "rtx-left-out")
+    assert note["text"] == (f"The first 10 of {len(review.rows)} numbers are shown here; all {len(review.rows)} "
+                            "are in audit.csv (see the Data appendix).")
+    link, = within(note, "a")
+    assert link["attrs"]["href"] == "../_static/results/audit.csv"
+    assert evidence_table(review.rows, "All", max_bytes=sum(sizes)).data == whole  # exactly enough
+
+
+def test_checks_table_puts_failing_checks_first_when_cut(review):
+    failing = review.checks.loc[review.checks["status"] == "fail", "check_id"].tolist()
+    page = checks_table(review, max_bytes=3_000).data
+    shown = [r[0]["text"] for r in body_rows(parse(page))]
+    assert 0 < len(shown) < len(review.checks) and sum(row_bytes(page)) <= 3_000
+    assert shown[:len(failing)] == failing  # failing first, in file order
+    note, = find(parse(page), "p", "rtx-left-out")
+    assert f"of {len(review.checks)} checks" in note["text"] and within(note, "a")[0]["attrs"]["href"].endswith("checks.csv")
+
+
+def test_verdict_matrix_keeps_the_sources_with_most_findings(review, shown):
+    nodes = parse(verdict_matrix(review, max_sources=2))
+    labels = [r[0]["text"] for r in body_rows(nodes)]
+    # worked out from the verdicts a reader sees: non-reproducing numbers per source
+    findings = review.rows.assign(shown=review.rows["evidence_id"].map(shown)).groupby("short_label")["shown"].apply(
+        lambda v: int(v.isin(SHOWN_EXPLANATIONS).sum()))
+    top = findings.sort_values(ascending=False, kind="stable").index[:2]
+    assert labels == sorted(top) + ["All sources"]
+    assert body_rows(nodes)[-1][-1]["text"] == str(len(review.rows))  # the total still counts every source
+    assert find(nodes, "p", "rtx-left-out")
+
+
+def test_markdown_lists_stop_after_max_items(review):
+    found = discrepancies(review)
+    lines = discrepancies_markdown(review, max_items=3).split("\n")
+    assert lines[:3] == discrepancies_markdown(review).split("\n")[:3]
+    assert lines[3] == f"- and {len(found) - 3} more: every one, with its explanation, is in the file audit.csv (Data appendix)."
+    assert len(lines) == 4
+    failing = review.checks[review.checks["status"] == "fail"]
+    lines = failing_checks_markdown(review, max_items=1).split("\n")
+    assert len(lines) == 2 and lines[1].startswith(f"- and {len(failing) - 1} more")

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -238,3 +239,27 @@ def test_failed_build_keeps_the_previous_site(site):
     assert result.returncode != 0
     assert hashlib.sha256((site / "book" / "itp.html").read_bytes()).hexdigest() == before
     assert sorted(p.name for p in site.iterdir()) == listing
+
+
+def test_downloads_hold_the_data_and_the_command_line_results(site):
+    """The files a page points to for rows it leaves out are the CLI's own output on data/."""
+    for path in sorted((REPO / "data").glob("*.csv")) + [REPO / "data" / "datapackage.json"]:
+        assert (site / "_static" / "data" / path.name).read_bytes() == path.read_bytes(), path.name
+    for command, flags in (("audit", ["--format", "csv"]), ("checks", ["--format", "csv"]),
+                           ("ipd", ["--format", "csv"]), ("pool", ["--format", "csv"])):
+        printed = subprocess.run([sys.executable, "-m", "rtxreview", command, "data", *flags], cwd=REPO,
+                                 check=True, capture_output=True, text=True).stdout
+        assert (site / "_static" / "results" / f"{command}.csv").read_text(encoding="utf-8") == printed, command
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_local_links_resolve(site, name):
+    """Every link and resource a page names on the site itself exists (downloads included)."""
+    html = (site / name).read_text(encoding="utf-8")
+    missing = []
+    for target in re.findall(r'(?:href|src)="([^"#?]+)', html):
+        if re.match(r"[a-z]+:", target) or target.startswith("//"):
+            continue  # another scheme (mailto:, data:); other hosts are refused by the browser tests
+        if not ((site / name).parent / target).resolve().exists():
+            missing.append(target)
+    assert not missing, f"{name}: {missing}"
