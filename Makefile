@@ -55,3 +55,10 @@ test: $(INSTALLED) $(VEGA_FILES)
 
 clean:
 	rm -rf _build
+
+# Benchmarks (not part of `make test`): floors, cold and no-change builds, chapters and a 10^5-row
+# synthetic review, measured in one run in a temporary copy of the working tree and reported as
+# ratios (BENCHMARKS.md). `make bench BENCH_ARGS=--with-test` also times `make test`.
+.PHONY: bench
+bench: $(INSTALLED) $(VEGA_FILES)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -87,3 +87,17 @@ def test_chapter_runs_with_papermill_from_the_root_on_another_extraction(tmp_pat
     text = out.read_text(encoding="utf-8")
     original = (BOOK / "itp.ipynb").read_text(encoding="utf-8")
     assert "5 of 8" in text and "5 of 8" not in original
+
+
+def test_a_changed_evidence_row_makes_every_chapter_stale(tmp_path):
+    """The skip key covers the data: one edited quote, and no chapter counts as up to date."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    notebooks = [nbformat.read(path, as_version=4) for path in CHAPTERS]
+    before = [inputs_digest(notebook, data) for notebook in notebooks]
+    evidence = data / "evidence.csv"
+    text = evidence.read_text(encoding="utf-8")
+    evidence.write_text(text.replace("147 patients", "148 patients", 1), encoding="utf-8")
+    assert evidence.read_text(encoding="utf-8") != text
+    after = [inputs_digest(notebook, data) for notebook in notebooks]
+    assert all(b != a for b, a in zip(before, after))
