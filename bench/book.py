@@ -29,7 +29,6 @@ Measured, in this order, in one run:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -40,7 +39,7 @@ from pathlib import Path
 import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, median, ratio, run_command  # noqa: E402
+from common import REPO, median, ratio, run_command, write_json  # noqa: E402
 
 MAKE_NEVER_REMAKE = ["-o", ".venv/.installed", "-o", "node_modules/.package-lock.json"]
 SITE_FLAGS = ["--warningiserror", "--keep-going"]  # as `make site`
@@ -202,12 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
     result = book_benchmark(args.repeats, args.with_test, args.keep, args.logs)
-    text = json.dumps(result, indent=2, default=str)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
+    write_json(result, args.json)
     return 0
 
 

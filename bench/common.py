@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import importlib.metadata
+import json
 import os
 import platform
 import resource
@@ -109,3 +110,13 @@ def git_state(repo: Path = REPO) -> dict:
     status = git("status", "--porcelain")
     return {"commit": git("rev-parse", "HEAD"),
             "working_tree_changes": None if status is None else len(status.splitlines())}
+
+
+def write_json(result: dict, path: Path | None) -> None:
+    """Write ``result`` as JSON to ``path`` (its folder made if needed), or print it when None."""
+    text = json.dumps(result, indent=2, default=str)
+    if path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)

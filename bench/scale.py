@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import REPO, machine, median, ratio, timed  # noqa: E402
+from common import REPO, machine, median, ratio, timed, write_json  # noqa: E402
 
 STAGES = ("validate", "audit", "checks", "pool")
 ALTAIR_MAX_ROWS = 5_000
@@ -232,12 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         result["scale"] = scale_benchmark(data_dir, args.repeats)
         if not args.no_charts:
             result["charts"] = chart_check(data_dir)
-    text = json.dumps(result, indent=2, default=str)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(text + "\n", encoding="utf-8")
-    else:
-        print(text)
+    write_json(result, args.json)
     return 0
 
 

@@ -536,29 +536,32 @@ def discrepancies(review: Review) -> pd.DataFrame:
     return review.rows[review.rows["verdict"].isin(SHOWN_EXPLANATIONS)]
 
 
+def _bullet_list(items: list[str], total: int, where_all_are: str) -> str:
+    """A Markdown list of ``items``; when they are fewer than ``total``, a last bullet says how many
+    more there are and ``where_all_are``."""
+    bullets = [f"- {item}" for item in items]
+    if total > len(items):
+        bullets.append(f"- and {total - len(items)} more: {where_all_are}")
+    return "\n".join(bullets)
+
+
 def discrepancies_markdown(review: Review, max_items: int = LIST_ITEMS) -> str:
     """One bullet per discrepancy (the first ``max_items``): source, what, printed value, and the
     audit's explanation; then how many more there are and where."""
     rows = discrepancies(review)
-    bullets = [f"- **{markdown_text(row.short_label)}**, {markdown_text(finding_text(row._asdict()))} "
-               f"(`{row.evidence_id}`): {markdown_text(row.explanation)}"
-               for row in rows.head(max_items).itertuples()]
-    if len(rows) > max_items:
-        bullets.append(f"- and {len(rows) - max_items} more: every one, with its explanation, is in the file "
-                       "audit.csv (Data appendix).")
-    return "\n".join(bullets)
+    return _bullet_list([f"**{markdown_text(row.short_label)}**, {markdown_text(finding_text(row._asdict()))} "
+                         f"(`{row.evidence_id}`): {markdown_text(row.explanation)}"
+                         for row in rows.head(max_items).itertuples()],
+                        len(rows), "every one, with its explanation, is in the file audit.csv (Data appendix).")
 
 
 def failing_checks_markdown(review: Review, max_items: int = LIST_ITEMS) -> str:
     """One bullet per failing check (the first ``max_items``), then how many more and where."""
     failing = review.checks[review.checks["status"] == "fail"]
-    bullets = [f"- **{markdown_text(review.study_label(r.study_id))}**: {markdown_text(r.description)}: "
-               f"the parts add up to {r.observed}, the total is {r.expected} (`{r.check_id}`)."
-               for r in failing.head(max_items).itertuples()]
-    if len(failing) > max_items:
-        bullets.append(f"- and {len(failing) - max_items} more: every check is in the file checks.csv "
-                       "(Data appendix).")
-    return "\n".join(bullets)
+    return _bullet_list([f"**{markdown_text(review.study_label(r.study_id))}**: {markdown_text(r.description)}: "
+                         f"the parts add up to {r.observed}, the total is {r.expected} (`{r.check_id}`)."
+                         for r in failing.head(max_items).itertuples()],
+                        len(failing), "every check is in the file checks.csv (Data appendix).")
 
 
 def pooled_markdown(review: Review) -> str:
