@@ -150,14 +150,15 @@ def _tooltip(pairs: list[tuple[str, str]]) -> list[alt.Tooltip]:
     return [alt.Tooltip(f"{field}:N", title=title) for field, title in pairs]
 
 
-def _finish(chart, title):
-    """Title, transparent background and view style shared by every chart (``title``: text or alt.Title).
+def _finish(chart, title: str, subtitle: str | None = None):
+    """Title (and subtitle), transparent background and view style shared by every chart.
 
     The background stays transparent so that the page's own (light or dark)
     background shows; the JS supplies the theme's text and axis colours.
     """
     return (
-        chart.properties(title=title if isinstance(title, alt.Title) else alt.Title(title, anchor="start", fontSize=15),
+        chart.properties(title=alt.Title(title, anchor="start", fontSize=15,
+                                         **({"subtitle": subtitle} if subtitle else {})),
                          background="transparent")
         .configure_view(stroke=None)
         .configure_axis(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE)
@@ -618,10 +619,7 @@ def reported_vs_recomputed(rows: pd.DataFrame, *, title: str, max_points: int = 
     diagonal = alt.Chart(alt.InlineData(values=[{}])).mark_rule(strokeDash=[4, 4], strokeWidth=1).encode(
         x=alt.datum(0), y=alt.datum(0), x2=alt.datum(100), y2=alt.datum(100))
     chart = alt.layer(diagonal, points).properties(width=400, height=400)
-    if cell:
-        title = alt.Title(title, subtitle=f"{len(data):,} numbers grouped into {cell:g}-point cells", anchor="start",
-                          fontSize=15)
-    return _finish(chart, title)
+    return _finish(chart, title, subtitle=f"{len(data):,} numbers grouped into {cell:g}-point cells" if cell else None)
 
 
 # ---------------------------------------------------------------------------

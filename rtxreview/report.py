@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
+from typing import Iterable
 
 import pandas as pd
 from IPython.display import HTML
@@ -288,16 +289,18 @@ def _source_cell(row: pd.Series) -> str:
             f"<q>{quote}</q><br>{location}{note}<br><em>Audit:</em> {html.escape(str(row['explanation']))}</details>")
 
 
-def _rows_within(rows_html: list[str], max_bytes: int | None) -> int:
-    """How many of the leading rows fit in ``max_bytes`` of UTF-8 (all of them when None)."""
+def _rows_within(rows_html: Iterable[str], max_bytes: int | None) -> list[str]:
+    """The leading rows that fit in ``max_bytes`` of UTF-8 (all of them when None). Rows are taken
+    from an iterator, so the rows of a long table past the allowance are never rendered."""
     if max_bytes is None:
-        return len(rows_html)
-    used = 0
-    for shown, row in enumerate(rows_html):
+        return list(rows_html)
+    taken, used = [], 0
+    for row in rows_html:
         used += len(row.encode("utf-8"))
         if used > max_bytes:
-            return shown
-    return len(rows_html)
+            break
+        taken.append(row)
+    return taken
 
 
 def left_out_note(shown: int, total: int, noun: str, file: str) -> str:
@@ -308,6 +311,18 @@ def left_out_note(shown: int, total: int, noun: str, file: str) -> str:
             f'are in <a href="{RESULTS_URL}/{file}">{file}</a> (see the Data appendix).</p>')
 
 
+def _evidence_row(row: pd.Series, verdict: str) -> str:
+    """One row of :func:`evidence_table`."""
+    explanation = (f'<div class="rtx-explanation">{html.escape(str(row["explanation"]))}</div>'
+                   if row["verdict"] in SHOWN_EXPLANATIONS else "")
+    return (f'<tr title="{html.escape(str(row["quote"]))}">'
+            f"<td>{html.escape(row['short_label'])}</td><td>{html.escape(finding_text(row))}</td>"
+            f"<td>{html.escape(printed_value(row))}</td><td>{html.escape(fraction_text(row))}</td>"
+            f"<td>{html.escape(recomputed_text(row, verdict))}</td>"
+            f'<td>{verdict_badge(verdict)}{explanation}</td>'
+            f"<td>{_source_cell(row)}</td></tr>")
+
+
 def evidence_table(rows: pd.DataFrame, caption: str, max_bytes: int | None = TABLE_BYTES) -> HTML:
     """The chapter table: printed value, n/N, recomputed value, verdict, and the source on demand.
 
@@ -315,21 +330,11 @@ def evidence_table(rows: pd.DataFrame, caption: str, max_bytes: int | None = TAB
     """
     head = "".join(f"<th>{h}</th>" for h in ("Study", "Finding", "Printed", "n/N", "Recomputed", "Verdict",
                                              "Source"))
-    body = []
-    for (_, row), verdict in zip(rows.iterrows(), shown_verdicts(rows)):
-        explanation = (f'<div class="rtx-explanation">{html.escape(str(row["explanation"]))}</div>'
-                       if row["verdict"] in SHOWN_EXPLANATIONS else "")
-        body.append(
-            f'<tr title="{html.escape(str(row["quote"]))}">'
-            f"<td>{html.escape(row['short_label'])}</td><td>{html.escape(finding_text(row))}</td>"
-            f"<td>{html.escape(printed_value(row))}</td><td>{html.escape(fraction_text(row))}</td>"
-            f"<td>{html.escape(recomputed_text(row, verdict))}</td>"
-            f'<td>{verdict_badge(verdict)}{explanation}</td>'
-            f"<td>{_source_cell(row)}</td></tr>")
-    shown = _rows_within(body, max_bytes)
+    body = _rows_within((_evidence_row(row, verdict) for (_, row), verdict in zip(rows.iterrows(), shown_verdicts(rows))),
+                        max_bytes)
     return HTML(f'<div class="rtx-table-wrap"><table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body[:shown])}</tbody></table></div>"
-                + left_out_note(shown, len(body), "numbers", "audit.csv") +
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+                + left_out_note(len(body), len(rows), "numbers", "audit.csv") +
                 '<p class="rtx-legend">† denominator inferred (see the note under Source). '
                 "? count not printed: the recomputed column lists the whole counts that give the percentage.</p>")
 
@@ -441,17 +446,17 @@ def checks_table(review: Review, study_ids: list[str] | None = None, only_failin
     head = "".join(f"<th>{h}</th>" for h in ("Check", "Study", "What must hold", "Expected", "Observed", "Result"))
 
     def rows_html(frame):
-        return [f"<tr><td>{html.escape(r.check_id)}</td><td>{html.escape(review.study_label(r.study_id))}</td>"
+        return (f"<tr><td>{html.escape(r.check_id)}</td><td>{html.escape(review.study_label(r.study_id))}</td>"
                 f"<td>{html.escape(r.description)}</td><td>{r.expected}</td><td>{r.observed}</td>"
-                f"<td>{status_badge(r.status)}</td></tr>" for r in frame.itertuples()]
+                f"<td>{status_badge(r.status)}</td></tr>" for r in frame.itertuples())
 
-    body = rows_html(checks)
-    if _rows_within(body, max_bytes) < len(body):
-        body = rows_html(checks.sort_values("status", key=lambda s: s != "fail", kind="stable"))
-    shown = _rows_within(body, max_bytes)
+    body = _rows_within(rows_html(checks), max_bytes)
+    if len(body) < len(checks):
+        body = _rows_within(rows_html(checks.sort_values("status", key=lambda s: s != "fail", kind="stable")),
+                            max_bytes)
     return HTML(f'<table class="rtx-evidence"><caption>Internal arithmetic</caption><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(body[:shown])}</tbody></table>"
-                + left_out_note(shown, len(body), "checks (failing checks first)", "checks.csv"))
+                f"<tbody>{''.join(body)}</tbody></table>"
+                + left_out_note(len(body), len(checks), "checks (failing checks first)", "checks.csv"))
 
 
 def audit_scatter(review: Review) -> HTML:

@@ -606,25 +606,13 @@ def _foreign_key_problems(path: str, frame: pd.DataFrame, resource: dict,
         (field,), target = fk["fields"], fk["reference"]
         if target["resource"] not in tables:
             continue  # the referenced table could not be read; its own problems are reported
-        referenced = tables[target["resource"]][target["fields"][0]]
         values = frame[field]
-        present = values.notna().to_numpy(dtype=bool)
-        if len(referenced) > 4 * len(values):
-            # Few values pointing into a large table (derivations and pooling into 10^5 evidence
-            # ids): hashing the few and looking the many up in them costs half as much as hashing
-            # the many (0.02 s on the synthetic review, BENCHMARKS.md). Same membership test.
-            distinct = pd.Index(values[present].unique())
-            hits = distinct.get_indexer(referenced.dropna())
-            seen = np.zeros(len(distinct) + 1, dtype=bool)  # the last slot: not a value (-1)
-            seen[hits[hits >= 0]] = True
-            unknown = present & ~seen[distinct.get_indexer(values)]
-        else:
-            key = (target["resource"], target["fields"][0])
-            if key not in known_cache:
-                known_cache[key] = _known_values(tables[target["resource"]], target["fields"][0])
-            # Index.get_indexer reuses the hash table of the referenced keys, built once per validation
-            # (known_cache); Series.isin(set) rebuilt it for every foreign key (5 times over 10^5 ids).
-            unknown = present & (known_cache[key].get_indexer(values) < 0)
+        key = (target["resource"], target["fields"][0])
+        if key not in known_cache:
+            known_cache[key] = _known_values(tables[target["resource"]], target["fields"][0])
+        # Index.get_indexer reuses the hash table of the referenced keys, built once per validation
+        # (known_cache); Series.isin(set) rebuilt it for every foreign key (5 times over 10^5 ids).
+        unknown = values.notna().to_numpy(dtype=bool) & (known_cache[key].get_indexer(values) < 0)
         for line, value in values[unknown].items():
             problems.append(Problem(path, int(line), _key_of(frame, line, key_fields), field, str(value),
                                     f"unknown {target['resource']}.{target['fields'][0]}"))
