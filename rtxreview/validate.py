@@ -30,7 +30,8 @@ import pandera.pandas as pa
 from pandera.io.pandas_io import FrictionlessFieldParser, deserialize_schema
 
 DESCRIPTOR = "datapackage.json"
-DECIMAL_PATTERN = re.compile(r"^\d+(\.\d+)?$")
+# \Z, not $: Python's $ also matches before a final line break, so "72.9\n" would pass.
+DECIMAL_PATTERN = re.compile(r"^\d+(\.\d+)?\Z")
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def _matching(values: pd.Series, pattern: str, whole: re.Pattern, how: str = "ma
     return getattr(values.astype("string").str, how)(pattern).fillna(False)
 
 
-# The whole-column forms of DECIMAL_PATTERN (^\d+(\.\d+)?$) and of a whole number (\d+): see _matching.
+# The whole-column forms of DECIMAL_PATTERN (^\d+(\.\d+)?\Z) and of a whole number (\d+): see _matching.
 _DECIMAL_WHOLE = re.compile(r"\d+(?:\.\d+)?(?:\n\d+(?:\.\d+)?)*")
 _DIGITS_WHOLE = re.compile(r"\d+(?:\n\d+)*")
 
@@ -163,7 +164,7 @@ EVIDENCE_RULES = [
             "a percentage must lie between 0 and 100", _percent_in_range),
 ]
 
-PLATELET_VALUE = r"^(\d+|/)$"
+PLATELET_VALUE = r"^(\d+|/)\Z"
 PATIENT_RULES = [
     RowRule("platelets_whole_or_slash", "value",
             "a platelet count must be a whole number or '/' (not measured)",
@@ -171,7 +172,7 @@ PATIENT_RULES = [
             | df["value"].astype("string").str.match(PLATELET_VALUE).fillna(False)),
     RowRule("age_whole", "value", "age must be a whole number of years",
             lambda df: (df["measure"] != "age")
-            | df["value"].astype("string").str.match(r"^\d+$").fillna(False)),
+            | df["value"].astype("string").str.match(r"^\d+\Z").fillna(False)),
     RowRule("duration_number", "value", "disease duration must be a number of years with a '.' point",
             lambda df: (df["measure"] != "disease_duration")
             | df["value"].astype("string").str.match(DECIMAL_PATTERN.pattern).fillna(False)),
@@ -392,13 +393,39 @@ def _pandera_schema(table_schema_json: str) -> pa.DataFrameSchema:
     schema = schema_from_table_schema(table_schema)
     updates = {}
     for field in table_schema["fields"]:
+        update = {}
         if field["type"] == "integer":
-            updates[field["name"]] = {"dtype": "Int64"}
+            update["dtype"] = "Int64"
         elif field.get("constraints", {}).get("enum"):
-            updates[field["name"]] = {"dtype": "string"}
+            update["dtype"] = "string"
+        pattern = field.get("constraints", {}).get("pattern")
+        if pattern is not None:
+            update["checks"] = _whole_value_pattern_checks(schema.columns[field["name"]].checks, pattern)
+        if update:
+            updates[field["name"]] = update
     # One update_columns, not one update_column per field: each deep-copies the whole schema
     # (52 deep copies were 0.07 s of a chapter's first validation, profiled). Same schema.
     return schema.update_columns(updates) if updates else schema
+
+
+def whole_value_pattern(pattern: str) -> str:
+    """The regex that matches a value only when ``pattern`` matches all of it, as Table Schema means.
+
+    pandera's importer checks ``str.match('^pattern$')``, which lets a value end in a line break
+    (Python's ``$`` matches before a final one) and reads a top-level alternation ``a|b`` as
+    ``^a`` or ``b$``. The group and ``\\Z`` leave neither open.
+    """
+    return f"^(?:{pattern})\\Z"
+
+
+def _whole_value_pattern_checks(checks: list, pattern: str) -> list:
+    """``checks`` with the importer's ``str_matches('^pattern$')`` replaced by a whole-value match."""
+    importer_check = f"^{pattern}$"
+    kept = [check for check in checks
+            if not (check.name == "str_matches" and check.statistics.get("pattern") == importer_check)]
+    if len(kept) != len(checks) - 1:
+        raise ValueError(f"pandera's importer did not make the expected check for pattern {pattern!r}")
+    return [*kept, pa.Check.str_matches(whole_value_pattern(pattern))]
 
 
 def schema_from_table_schema(table_schema: dict) -> pa.DataFrameSchema:
@@ -490,7 +517,7 @@ def _split_schema(table_schema_json: str) -> tuple[pa.DataFrameSchema, dict[str,
         if pattern is None or not _single_line_pattern(pattern):
             continue
         column = schema.columns[field["name"]]
-        wanted = f"^{pattern}$"
+        wanted = whole_value_pattern(pattern)
         kept = [check for check in column.checks
                 if not (check.name == "str_matches" and check.statistics.get("pattern") == wanted)]
         if len(kept) != len(column.checks) - 1:
@@ -501,10 +528,11 @@ def _split_schema(table_schema_json: str) -> tuple[pa.DataFrameSchema, dict[str,
 
 
 def _all_match(values: pd.Series, joined: re.Pattern) -> bool:
-    """True only if every non-missing value matches (``str.match('^pattern$')`` is True for each).
+    """True only if every non-missing value matches (``str.match(whole_value_pattern(pattern))``
+    is True for each).
 
-    A value containing a line break returns False (pandas' '$' also matches before a final line
-    break; such a table goes to pandera's own check).
+    A value containing a line break returns False: joined by line breaks it could not be told from
+    two values, so such a table goes to pandera's own check, which refuses it.
     """
     texts = values.dropna().tolist()
     if not texts:
@@ -537,7 +565,9 @@ def _key_of(frame: pd.DataFrame, line, key_fields: list[str]) -> str | None:
     if line is None or line not in frame.index:
         return None
     row = frame.loc[line]
-    return ", ".join(f"{k} {row[k]}" for k in key_fields if k in frame.columns and pd.notna(row[k]))
+    # A key with a line break or other control character is quoted, so a problem stays one line.
+    shown = lambda value: value if str(value).isprintable() else repr(str(value))
+    return ", ".join(f"{k} {shown(row[k])}" for k in key_fields if k in frame.columns and pd.notna(row[k]))
 
 
 def _problems_from_pandera(path: str, raw: pd.DataFrame, failures: pd.DataFrame,

@@ -2,6 +2,8 @@
 
 import csv
 import hashlib
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +12,7 @@ import pytest
 
 from conftest import DATA_DIR, REPO
 from rtxreview.cli import main
-from rtxreview.validate import DataValidationError, validate_package
+from rtxreview.validate import DataValidationError, validate_package, whole_value_pattern
 
 
 def run_validate(data_dir: Path) -> subprocess.CompletedProcess:
@@ -120,6 +122,10 @@ CELL_CASES = {
     "inferred without note": ("evidence", "note", "", dict(denominator_source="inferred"), "needs a note"),
     "count differs from print": ("evidence", "numerator", "1", dict(statistic="count", reported="147"),
                                  "differs from the count printed"),
+    # Python's $ also matches before a final line break: these values must still be refused.
+    "percent ending in a line break": ("evidence", "reported", "72.9\n", dict(statistic="percent"), "'.' decimal point"),
+    "platelet count ending in a line break": ("patients", "value", "21\n", dict(measure="platelets_month_1", value="21"),
+                                              "whole number or '/'"),
     "platelet count not whole": ("patients", "value", "21.5", dict(measure="platelets_month_1", value="21"),
                                  "whole number or '/'"),
     "sex code": ("patients", "value", "female", dict(measure="sex"), "F or M"),
@@ -141,6 +147,30 @@ def test_broken_cell_is_refused(case, data_copy, capsys):
     table, column, value, where, message = CELL_CASES[case]
     line, key = break_cell(data_copy, table, column, value, where)
     assert_refused(capsys, data_copy, table, line, column, message, key=key if table != "patients" else None)
+
+
+def _pattern_fields() -> list[tuple[str, str]]:
+    descriptor = json.loads((DATA_DIR / "datapackage.json").read_text(encoding="utf-8"))
+    return [(resource["name"], field["name"]) for resource in descriptor["resources"]
+            for field in resource["schema"]["fields"] if "pattern" in field.get("constraints", {})]
+
+
+@pytest.mark.parametrize("table, column", _pattern_fields())
+def test_pattern_must_match_the_whole_value(table, column, data_copy, capsys):
+    """A Table Schema pattern matches the whole value: a valid value followed by a line break is refused."""
+    path = data_copy / f"{table}.csv"
+    rows = read_rows(path)
+    index = find_row(rows, **{column: lambda v: v != ""})
+    cell = rows[0].index(column)
+    rows[index + 1][cell] += "\n"
+    write_rows(path, rows)
+    assert_refused(capsys, data_copy, table, file_line(path, index), column, "does not match the required pattern")
+
+
+def test_whole_value_pattern_reads_alternation_as_one_group():
+    # The importer's '^ab|cd$' would accept 'abX' (starts with ab) and 'Xcd' (ends with cd).
+    whole = re.compile(whole_value_pattern("ab|cd"))
+    assert [bool(whole.match(v)) for v in ("ab", "cd", "abX", "Xcd", "ab\n")] == [True, True, False, False, False]
 
 
 def test_duplicate_evidence_id(data_copy, capsys):
