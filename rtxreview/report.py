@@ -136,12 +136,21 @@ class Review:
     def estimates(self, evidence_ids: list[str], labels: list[str] | None = None) -> pd.DataFrame:
         return estimates(self.audit, self.tables["evidence"], evidence_ids, labels, ci_method=self.ci_method)
 
+    @cached_property
+    def _checks_by_id(self) -> pd.DataFrame:
+        return self.checks.set_index("check_id")
+
+    @cached_property
+    def _rows_by_id(self) -> pd.DataFrame:
+        # Indexed once: a chapter looks up dozens of rows by id.
+        return self.rows.set_index("evidence_id")
+
     def check(self, check_id: str) -> pd.Series:
         """One arithmetic check with its expected and observed totals."""
-        return self.checks.set_index("check_id").loc[check_id].rename(check_id)
+        return self._checks_by_id.loc[check_id].rename(check_id)
 
     def row(self, evidence_id: str) -> pd.Series:
-        return self.rows.set_index("evidence_id").loc[evidence_id].rename(evidence_id)
+        return self._rows_by_id.loc[evidence_id].rename(evidence_id)
 
     def printed(self, evidence_id: str) -> str:
         """A number as the source prints it, with its unit ('75.4%', '67 patients')."""
