@@ -583,6 +583,19 @@ def test_embed_html_layout_and_round_trip():
     assert spec_from_html(page, "rtx-chart-forest-1") == chart.to_dict()
 
 
+def test_embed_html_refuses_an_invalid_spec():
+    import altair as alt
+    import jsonschema
+
+    def composed(width):
+        # A size given to the constructor is checked by nothing but the validation of the spec.
+        return alt.hconcat(alt.Chart(pd.DataFrame({"a": [1, 2]}), width=width).mark_point().encode(x=alt.X("a:Q")))
+
+    embed_html(composed(300), "valid")
+    with pytest.raises(jsonschema.ValidationError, match="wide"):
+        embed_html(composed("wide"), "invalid")
+
+
 def test_embed_html_is_deterministic_within_and_across_processes():
     first = embed_html(BUILDERS["forest"](), "forest-1")
     second = embed_html(BUILDERS["forest"](), "forest-1")
