@@ -414,7 +414,14 @@ def whole_value_pattern(pattern: str) -> str:
     pandera's importer checks ``str.match('^pattern$')``, which lets a value end in a line break
     (Python's ``$`` matches before a final one) and reads a top-level alternation ``a|b`` as
     ``^a`` or ``b$``. The group and ``\\Z`` leave neither open.
+
+    Raises
+    ------
+    re.error
+        If ``pattern`` is not a regular expression on its own (``a)|(b`` would otherwise become
+        the valid ``^(?:a)|(b)\\Z``).
     """
+    re.compile(pattern)
     return f"^(?:{pattern})\\Z"
 
 
@@ -452,7 +459,7 @@ def schema_from_table_schema(table_schema: dict) -> pa.DataFrameSchema:
 
 
 # --- A faster proof that a table is valid --------------------------------------------------------
-# pandera checks a Table Schema ``pattern`` with ``Series.str.match('^pattern$')``: one Python regex
+# pandera checks a Table Schema ``pattern`` (here ``str.match(whole_value_pattern(pattern))``): one Python regex
 # call per cell, through pandas' per-element wrapper. On the 10^5-row synthetic review this was
 # 0.17 s of pandera's 0.26 s on evidence.csv (profiled; BENCHMARKS.md). When a pattern cannot match a
 # line break, one regex over the column's values joined by line breaks says whether every value
@@ -469,7 +476,8 @@ _PATTERN_ESCAPES = frozenset("dwS.-/")
 
 def _single_line_pattern(pattern: str) -> bool:
     """Whether ``pattern`` uses only syntax that cannot match a line break and has no alternation
-    outside a group (so ``^pattern$`` means a match of the whole value)."""
+    outside a group (so that values joined by line breaks match ``(?:pattern)(?:\n(?:pattern))*``
+    exactly when each value matches on its own)."""
     depth, in_class, i = 0, False, 0
     while i < len(pattern):
         char = pattern[i]
@@ -561,13 +569,17 @@ def _validate_when_valid(raw: pd.DataFrame, resource: dict) -> pd.DataFrame | No
         return None
 
 
+def _key_value(value) -> str:
+    """A key value as printed in a problem: quoted when it holds a line break or other control
+    character, so that every problem stays on one line."""
+    return str(value) if str(value).isprintable() else repr(str(value))
+
+
 def _key_of(frame: pd.DataFrame, line, key_fields: list[str]) -> str | None:
     if line is None or line not in frame.index:
         return None
     row = frame.loc[line]
-    # A key with a line break or other control character is quoted, so a problem stays one line.
-    shown = lambda value: value if str(value).isprintable() else repr(str(value))
-    return ", ".join(f"{k} {shown(row[k])}" for k in key_fields if k in frame.columns and pd.notna(row[k]))
+    return ", ".join(f"{k} {_key_value(row[k])}" for k in key_fields if k in frame.columns and pd.notna(row[k]))
 
 
 def _problems_from_pandera(path: str, raw: pd.DataFrame, failures: pd.DataFrame,
@@ -669,7 +681,7 @@ def _patient_grid_problems(path: str, frame: pd.DataFrame, resource: dict) -> li
     problems = []
     for (study, patient), have in sorted(present.items(), key=lambda item: item[0]):  # groupby's order
         for measure in sorted(set(measures) - have):
-            problems.append(Problem(path, None, f"study_id {study}, patient {patient}", "measure", measure,
+            problems.append(Problem(path, None, f"study_id {_key_value(study)}, patient {_key_value(patient)}", "measure", measure,
                                     "measure missing for this patient"))
     return problems
 
@@ -709,7 +721,7 @@ def _check_term_problems(path: str, checks: pd.DataFrame, evidence: pd.DataFrame
                         message = f"evidence row has no {field or 'count'} to add up"
                     else:
                         continue
-                problems.append(Problem(path, int(line), f"check_id {check_id}", column, term, message))
+                problems.append(Problem(path, int(line), f"check_id {_key_value(check_id)}", column, term, message))
     return problems
 
 

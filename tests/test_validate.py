@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+import pandera.errors
 import pytest
 
 from conftest import DATA_DIR, REPO
 from rtxreview.cli import main
-from rtxreview.validate import DataValidationError, validate_package, whole_value_pattern
+from rtxreview.validate import DataValidationError, pandera_schema, validate_package, whole_value_pattern
 
 
 def run_validate(data_dir: Path) -> subprocess.CompletedProcess:
@@ -126,6 +128,8 @@ CELL_CASES = {
     "percent ending in a line break": ("evidence", "reported", "72.9\n", dict(statistic="percent"), "'.' decimal point"),
     "platelet count ending in a line break": ("patients", "value", "21\n", dict(measure="platelets_month_1", value="21"),
                                               "whole number or '/'"),
+    "age ending in a line break": ("patients", "value", "30\n", dict(measure="age", value="30"), "whole number of years"),
+    "duration ending in a line break": ("patients", "value", "6\n", dict(measure="disease_duration"), "'.' point"),
     "platelet count not whole": ("patients", "value", "21.5", dict(measure="platelets_month_1", value="21"),
                                  "whole number or '/'"),
     "sex code": ("patients", "value", "female", dict(measure="sex"), "F or M"),
@@ -171,6 +175,37 @@ def test_whole_value_pattern_reads_alternation_as_one_group():
     # The importer's '^ab|cd$' would accept 'abX' (starts with ab) and 'Xcd' (ends with cd).
     whole = re.compile(whole_value_pattern("ab|cd"))
     assert [bool(whole.match(v)) for v in ("ab", "cd", "abX", "Xcd", "ab\n")] == [True, True, False, False, False]
+
+
+def test_top_level_alternation_is_one_group_in_the_schema():
+    resource = {"name": "codes", "schema": {"fields": [{"name": "code", "type": "string",
+                                                         "constraints": {"pattern": "ab|cd"}}]}}
+    schema = pandera_schema(resource)
+    schema.validate(pd.DataFrame({"code": ["ab", "cd"]}, dtype="string"))
+    for value in ("abX", "Xcd", "ab\n"):
+        with pytest.raises(pandera.errors.SchemaError):
+            schema.validate(pd.DataFrame({"code": [value]}, dtype="string"))
+
+
+@pytest.mark.parametrize("table, column, where, extra", [
+    ("patients", "study_id", dict(study_id="zhang_2021"), None),  # its measures, keyed by study and patient
+    ("checks", "check_id", dict(check_id="retro-02"), ("parts", "retro_series_147-999")),  # a term's key
+])
+def test_each_problem_stays_on_one_line(table, column, where, extra, data_copy, capsys):
+    """Keys printed with a problem are quoted when they hold a line break."""
+    path = data_copy / f"{table}.csv"
+    rows = read_rows(path)
+    index = find_row(rows, **where)
+    rows[index + 1][rows[0].index(column)] += "\n"
+    if extra:
+        rows[index + 1][rows[0].index(extra[0])] = extra[1]
+    write_rows(path, rows)
+    result = run_validate_here(data_copy, capsys)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) >= 2 and lines[-1].endswith("problem(s); nothing was changed.")
+    assert all(line.startswith(str(data_copy)) for line in lines[:-1]), result.stderr
+    assert any("\\n" in line for line in lines[:-1]), result.stderr  # the quoted key is shown
 
 
 def test_duplicate_evidence_id(data_copy, capsys):
