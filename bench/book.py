@@ -22,7 +22,8 @@ Measured, in this order, in one run:
 5. the chapter floor: a notebook that only imports pandas, altair and the package
    (``from rtxreview import report``, the module every chapter imports), run with papermill from
    the repository root, as a reviewer re-runs a chapter; and a bare ``import rtxreview`` variant;
-6. every chapter run with papermill the same way, interleaved with the floor, ``--repeats`` times;
+6. every chapter run with papermill the same way, each right after its own floor run, ``--repeats``
+   times; a chapter's ratio is the median of its paired ratios;
 7. with ``--with-test``: ``make test`` (about 3 minutes).
 """
 
@@ -153,30 +154,35 @@ def book_benchmark(repeats: int, with_test: bool, keep: bool, logs: Path) -> dic
         forced["statuses"] = statuses((logs / "execute-forced.log").read_text())
         result["execute_forced_jobs2"] = forced
 
-        # 5-6. Chapters with papermill against the import-only floor, interleaved.
+        # 5-6. Chapters with papermill, each run right after a run of the import-only floor: a chapter's
+        # ratio is the median over repeats of chapter / the floor run just before it. (Chapters take
+        # 4-7 s and single runs vary by a second on this shared machine, so a floor taken once per
+        # round, minutes away from most chapters, moved the ratios more than the chapters did.)
         outputs = tmp / "papermill"
         outputs.mkdir()
         floor_notebooks = write_floor_notebooks(tmp)
         papermill = [str(copy / ".venv" / "bin" / "papermill"), "-k", "python3", "--no-progress-bar"]
-        times: dict[str, list[float]] = {name: [] for name in [*floor_notebooks, *chapters]}
         failures = {}
+
+        def run_notebook(name: str, source: Path, i: int) -> float:
+            run = run_command([*papermill, str(source), str(outputs / Path(name).name)], copy, env,
+                              logs / f"papermill-{Path(name).stem}-{i}.log")
+            if run["exit_code"]:
+                failures[name] = run["output_tail"]
+            return run["wall_s"]
+
+        times: dict[str, list[float]] = {name: [] for name in chapters}
+        floors: dict[str, list[float]] = {name: [] for name in chapters}
+        bare_floors: list[float] = []
         for i in range(repeats):
-            for name in [*floor_notebooks, *chapters]:
-                source = floor_notebooks.get(name, copy / name)
-                run = run_command([*papermill, str(source), str(outputs / Path(name).name)], copy, env,
-                                  logs / f"papermill-{Path(name).stem}-{i}.log")
-                if run["exit_code"]:
-                    failures[name] = run["output_tail"]
-                times[name].append(run["wall_s"])
-                if name == "floor" and i == 0:  # the floor twice per round: it is the denominator
-                    run = run_command([*papermill, str(source), str(outputs / "floor-b.ipynb")], copy, env)
-                    times[name].append(run["wall_s"])
-        floor = median(times["floor"])
-        result["chapter_floor_s"] = floor
-        result["chapter_floor_bare_s"] = median(times["floor_bare"])
-        result["chapters"] = {name: {"wall_s": median(times[name]), "runs_s": times[name],
-                                     "ratio_to_floor": ratio(median(times[name]), floor),
-                                     "ratio_to_bare_floor": ratio(median(times[name]), result["chapter_floor_bare_s"])}
+            bare_floors.append(run_notebook("floor_bare", floor_notebooks["floor_bare"], i))
+            for name in chapters:
+                floors[name].append(run_notebook("floor", floor_notebooks["floor"], i))
+                times[name].append(run_notebook(name, copy / name, i))
+        result["chapter_floor_s"] = median([t for runs in floors.values() for t in runs])
+        result["chapter_floor_bare_s"] = median(bare_floors)
+        result["chapters"] = {name: {"wall_s": median(times[name]), "runs_s": times[name], "floor_runs_s": floors[name],
+                                     "ratio_to_floor": median([ratio(t, f) for t, f in zip(times[name], floors[name])])}
                               for name in chapters}
         result["papermill_failures"] = failures
 
