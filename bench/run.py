@@ -125,7 +125,9 @@ def summary(results: dict) -> str:
     if book:
         floor = book["site_floor"]["wall_s"]
         cold, warm = book["make_book_cold"], book["make_book_nochange"]
-        lines += ["## Book", "", "| measurement | median s | ratio | floor |", "|---|---:|---:|---|",
+        lines += ["## Book", "", "A chapter's ratio is the median of its runs, each over the floor run just before "
+                  "it (range of those pairs in brackets).", "",
+                  "| measurement | median s | ratio | floor |", "|---|---:|---:|---|",
                   f"| jupyter-book build, execution off (site floor) | {floor:.1f} | 1.00 | - |",
                   f"| cold `make book` | {cold['wall_s']:.1f} | {ratio(cold['wall_s'], floor):.2f} | site floor |",
                   f"| no-change `make book` | {warm['wall_s']:.1f} | {ratio(warm['wall_s'], floor):.2f} | site floor |",
@@ -133,7 +135,9 @@ def summary(results: dict) -> str:
                   f"| chapter floor, bare `import rtxreview` | {book['chapter_floor_bare_s']:.1f} | "
                   f"{ratio(book['chapter_floor_bare_s'], book['chapter_floor_s']):.2f} | chapter floor |"]
         for name, chapter in book["chapters"].items():
-            lines.append(f"| papermill {name} | {chapter['wall_s']:.1f} | {chapter['ratio_to_floor']:.2f} | "
+            pairs = [ratio(t, f) for t, f in zip(chapter["runs_s"], chapter.get("floor_runs_s", []))]
+            spread = f" ({min(pairs):.2f}-{max(pairs):.2f})" if pairs else ""
+            lines.append(f"| papermill {name} | {chapter['wall_s']:.1f} | {chapter['ratio_to_floor']:.2f}{spread} | "
                          "chapter floor |")
         if "make_test" in book:
             lines.append(f"| `make test` | {book['make_test']['wall_s']:.1f} | "
