@@ -30,8 +30,9 @@ import pandera.pandas as pa
 from pandera.io.pandas_io import FrictionlessFieldParser, deserialize_schema
 
 DESCRIPTOR = "datapackage.json"
-# \Z, not $: Python's $ also matches before a final line break, so "72.9\n" would pass.
-DECIMAL_PATTERN = re.compile(r"^\d+(\.\d+)?\Z")
+# A number with a '.' decimal point, matched against whole values (str.fullmatch: Python's '$' would
+# also match before a final line break, so "72.9\n" would pass).
+DECIMAL_NUMBER = r"\d+(\.\d+)?"
 
 
 @dataclass(frozen=True)
@@ -93,28 +94,22 @@ def _only(rows: pd.Series, check: Callable[[pd.Index], pd.Series], index: pd.Ind
     return pd.Series(ok, index=index)
 
 
-def _matching(values: pd.Series, pattern: str, whole: re.Pattern, how: str = "match") -> pd.Series:
-    """``values.astype("string").str.match(pattern).fillna(False)`` (or ``str.fullmatch`` with
-    ``how="fullmatch"``), at once when every value matches.
+def _matching(values: pd.Series, pattern: str) -> pd.Series:
+    """``values.astype("string").str.fullmatch(pattern).fillna(False)``, at once when every value
+    matches (``pattern`` must not match a line break).
 
-    ``whole`` matches ``pattern``'s values joined by line breaks (see :func:`_all_match`). The rules
-    below ran ``str.match`` row by row in Python: 0.07 s of the 0.11 s of cross-field rules on
-    the 10^5-row synthetic review (BENCHMARKS.md). When one regex over all the values says every
-    value matches, the answer is all True; otherwise (or with a missing value) the row-by-row
-    match gives it, exactly as before.
+    The rules below ran the match row by row in Python: 0.07 s of the 0.11 s of cross-field rules
+    on the 10^5-row synthetic review (BENCHMARKS.md). When one regex over all the values joined by
+    line breaks (:func:`_all_match`) says every value matches, the answer is all True; otherwise (or
+    with a missing value) the row-by-row match gives it, exactly as before.
     """
-    if not values.isna().any() and _all_match(values, whole):
+    if not values.isna().any() and _all_match(values, _joined(pattern)):
         return pd.Series(True, index=values.index, dtype="boolean")
-    return getattr(values.astype("string").str, how)(pattern).fillna(False)
-
-
-# The whole-column forms of DECIMAL_PATTERN (^\d+(\.\d+)?\Z) and of a whole number (\d+): see _matching.
-_DECIMAL_WHOLE = re.compile(r"\d+(?:\.\d+)?(?:\n\d+(?:\.\d+)?)*")
-_DIGITS_WHOLE = re.compile(r"\d+(?:\n\d+)*")
+    return values.astype("string").str.fullmatch(pattern).fillna(False)
 
 
 def _parses_as_percent(df: pd.DataFrame, labels: pd.Index) -> pd.Series:
-    return _matching(df.loc[labels, "reported"], DECIMAL_PATTERN.pattern, _DECIMAL_WHOLE)
+    return _matching(df.loc[labels, "reported"], DECIMAL_NUMBER)
 
 
 def _percent_parses(df: pd.DataFrame) -> pd.Series:
@@ -133,7 +128,7 @@ def _percent_in_range(df: pd.DataFrame) -> pd.Series:
 def _count_matches_digits(df: pd.DataFrame) -> pd.Series:
     def matches(labels):
         printed = df.loc[labels, "reported"].astype("string")
-        digits = _matching(printed, r"\d+", _DIGITS_WHOLE, how="fullmatch")
+        digits = _matching(printed, r"\d+")
         same = pd.to_numeric(printed.where(digits), errors="coerce") == df.loc[labels, "numerator"].astype("Float64")
         return ~digits | same.fillna(False)
     return _only(df["statistic"] == "count", matches, df.index)
@@ -164,18 +159,18 @@ EVIDENCE_RULES = [
             "a percentage must lie between 0 and 100", _percent_in_range),
 ]
 
-PLATELET_VALUE = r"^(\d+|/)\Z"
+PLATELET_VALUE = r"\d+|/"
 PATIENT_RULES = [
     RowRule("platelets_whole_or_slash", "value",
             "a platelet count must be a whole number or '/' (not measured)",
             lambda df: ~df["measure"].astype("string").str.startswith("platelets_")
-            | df["value"].astype("string").str.match(PLATELET_VALUE).fillna(False)),
+            | df["value"].astype("string").str.fullmatch(PLATELET_VALUE).fillna(False)),
     RowRule("age_whole", "value", "age must be a whole number of years",
             lambda df: (df["measure"] != "age")
-            | df["value"].astype("string").str.match(r"^\d+\Z").fillna(False)),
+            | df["value"].astype("string").str.fullmatch(r"\d+").fillna(False)),
     RowRule("duration_number", "value", "disease duration must be a number of years with a '.' point",
             lambda df: (df["measure"] != "disease_duration")
-            | df["value"].astype("string").str.match(DECIMAL_PATTERN.pattern).fillna(False)),
+            | df["value"].astype("string").str.fullmatch(DECIMAL_NUMBER).fillna(False)),
     RowRule("sex_code", "value", "sex must be F or M",
             lambda df: (df["measure"] != "sex") | df["value"].isin(["F", "M"])),
 ]
@@ -526,13 +521,17 @@ def _split_schema(table_schema_json: str) -> tuple[pa.DataFrameSchema, dict[str,
             continue
         column = schema.columns[field["name"]]
         wanted = whole_value_pattern(pattern)
-        kept = [check for check in column.checks
-                if not (check.name == "str_matches" and check.statistics.get("pattern") == wanted)]
-        if len(kept) != len(column.checks) - 1:
-            continue  # not the check pandera's importer made from this pattern: leave it to pandera
-        updates[field["name"]] = {"checks": kept}
-        joined[field["name"]] = re.compile(f"(?:{pattern})(?:\n(?:{pattern}))*")
+        # The whole-value check _pandera_schema made from this pattern, decided by _all_match instead.
+        updates[field["name"]] = {"checks": [check for check in column.checks if not (
+            check.name == "str_matches" and check.statistics.get("pattern") == wanted)]}
+        joined[field["name"]] = _joined(pattern)
     return (schema.update_columns(updates) if updates else schema), joined
+
+
+@functools.lru_cache(maxsize=64)
+def _joined(pattern: str) -> re.Pattern:
+    """``pattern`` over a column's values joined by line breaks, for :func:`_all_match`."""
+    return re.compile(f"(?:{pattern})(?:\n(?:{pattern}))*")
 
 
 def _all_match(values: pd.Series, joined: re.Pattern) -> bool:

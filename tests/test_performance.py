@@ -240,16 +240,24 @@ def test_single_line_patterns():
         assert not validate_module._single_line_pattern(unsafe), unsafe
 
 
-def test_whole_column_match_equals_row_by_row_match():
+@pytest.mark.parametrize("pattern, valid", [("[a-z][a-z0-9_]*-[0-9]{3}", ["x-001", "ab_7-123"]),
+                                            (validate_module.DECIMAL_NUMBER, ["7", "12.5", "0.25"]),
+                                            (r"\d+", ["7", "123"])])
+def test_whole_column_match_equals_row_by_row_match(pattern, valid):
     rng = random.Random(3)
-    pattern = "[a-z][a-z0-9_]*-[0-9]{3}"
-    whole = re.compile(f"(?:{pattern})(?:\n(?:{pattern}))*")
-    alphabet = ["a", "b", "z", "0", "7", "-", "_", "\n", " ", "A", "123", "x-001"]
+    whole = validate_module._joined(pattern)
+    alphabet = ["a", "b", "z", "0", "7", "-", "_", "\n", " ", "A", "123", "x-001", ".", "12.5"]
+
+    def value():  # mostly valid values, so that many columns are valid throughout
+        return rng.choice(valid) if rng.random() < 0.7 else "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+    outcomes = set()
     for _ in range(3_000):
-        values = pd.Series(["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
-                            for _ in range(rng.randint(1, 5))] + ([None] if rng.random() < 0.2 else []), dtype=str)
+        values = pd.Series([value() for _ in range(rng.randint(1, 5))] + ([None] if rng.random() < 0.2 else []),
+                           dtype=str)
         row_by_row = bool(values.dropna().str.match(validate_module.whole_value_pattern(pattern)).all())
         assert validate_module._all_match(values, whole) == row_by_row, list(values)
+        outcomes.add((row_by_row, len(values.dropna()) > 1))
+    assert outcomes == {(True, True), (True, False), (False, True), (False, False)}  # every case was tried
 
 
 @pytest.mark.parametrize("which", [DATA_DIR, "synthetic"])
