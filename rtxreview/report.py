@@ -129,12 +129,20 @@ class Review:
                 rows = rows[rows[column].isin(list(allowed))]
         return rows
 
+    def study(self, study_id: str) -> pd.Series:
+        """One source's row of studies.csv."""
+        return self._studies_by_id.loc[study_id]
+
     def study_label(self, study_id: str) -> str:
-        studies = self.tables["studies"].set_index("study_id")
-        return studies.at[study_id, "short_label"]
+        return self._studies_by_id.at[study_id, "short_label"]
 
     def estimates(self, evidence_ids: list[str], labels: list[str] | None = None) -> pd.DataFrame:
         return estimates(self.audit, self.tables["evidence"], evidence_ids, labels, ci_method=self.ci_method)
+
+    # Indexed once: a chapter looks up dozens of rows by id, and a checks table a study per row.
+    @cached_property
+    def _studies_by_id(self) -> pd.DataFrame:
+        return self.tables["studies"].set_index("study_id")
 
     @cached_property
     def _checks_by_id(self) -> pd.DataFrame:
@@ -142,7 +150,6 @@ class Review:
 
     @cached_property
     def _rows_by_id(self) -> pd.DataFrame:
-        # Indexed once: a chapter looks up dozens of rows by id.
         return self.rows.set_index("evidence_id")
 
     def check(self, check_id: str) -> pd.Series:
@@ -531,7 +538,7 @@ def verdict_legend() -> HTML:
 
 def study_card(review: Review, study_id: str) -> HTML:
     """One source: its facts from studies.csv, what was extracted, and its design facts and definitions."""
-    study = review.tables["studies"].set_index("study_id").loc[study_id]
+    study = review.study(study_id)
     facts = [("Title", study["title"]), ("Design", study["design"]), ("Document", study["publication_type"]),
              ("Setting", study["setting"]), ("Countries", study["countries"]), ("Centres", study["centres"]),
              ("Patients", study["patients_enrolled"]), ("Diseases", study["diseases"]),

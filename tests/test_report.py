@@ -441,6 +441,7 @@ def test_study_card(review, evidence, studies):
     review.rows  # cached before the shallow copy below, so it keeps the real rows
     hostile = copy.copy(review)
     hostile.tables = dict(review.tables, studies=review.tables["studies"].assign(title=HOSTILE, short_label=HOSTILE))
+    vars(hostile).pop("_studies_by_id", None)  # the copy has new studies: its cached index of them goes
     page = study_card(hostile, "zhang_2021").data
     assert "<script" not in page and "<img" not in page
     assert find(parse(page), "caption")[0]["text"] == HOSTILE
