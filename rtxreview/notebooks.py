@@ -1,9 +1,10 @@
 """Execute the book's chapter notebooks in place, deterministically, skipping unchanged ones.
 
-A chapter's outputs depend on its code, on the data it reads and on this package. Their SHA-256
-is stored in the notebook's metadata (``rtxreview.inputs_sha256``); a chapter whose inputs have
-the same digest is not executed again, and any change to a data file or to the package runs it
-again, so nothing goes stale (unlike a cache keyed on the code cells alone). Execution uses
+A chapter's outputs depend on its code, on the data it reads, on this package and on the libraries
+it uses. Their SHA-256 (``rtxreview.digest``) is stored in the notebook's metadata
+(``rtxreview.inputs_sha256``); a chapter whose inputs have the same digest is not executed again,
+and any change to a data file, to the package or to a library's version runs it again, so nothing
+goes stale (unlike a cache keyed on the code cells alone). Execution uses
 nbclient without timing metadata, and a notebook is rewritten only when its content changed, so
 building twice leaves the working tree clean.
 """
@@ -11,7 +12,6 @@ building twice leaves the working tree clean.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -20,7 +20,8 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+from rtxreview.digest import inputs_sha256
+
 METADATA_KEY = "rtxreview"
 
 
@@ -30,12 +31,8 @@ def _code_of(notebook: nbformat.NotebookNode) -> bytes:
 
 
 def inputs_digest(notebook: nbformat.NotebookNode, data_dir: Path) -> str:
-    """SHA-256 over the notebook's cells, every data file and every module of the package."""
-    digest = hashlib.sha256(_code_of(notebook))
-    for folder, pattern in ((data_dir, "*"), (PACKAGE_DIR, "*.py")):
-        for path in sorted(p for p in folder.glob(pattern) if p.is_file()):
-            digest.update(path.name.encode() + b"\x00" + path.read_bytes())
-    return digest.hexdigest()
+    """SHA-256 over the notebook's cells and everything else its outputs depend on (``rtxreview.digest``)."""
+    return inputs_sha256(_code_of(notebook), data_dir)
 
 
 def _clean(notebook: nbformat.NotebookNode) -> None:

@@ -9,6 +9,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 DATA_DIR = REPO / "data"
 
+# Tests, and the chapters nbval re-executes (their kernels inherit this), validate and audit the data
+# themselves rather than read a review cached by an earlier build; tests/test_cache.py tests the cache.
+os.environ["RTXREVIEW_CACHE"] = "off"
+
 
 def sources_dir() -> Path:
     """Source texts: $RTXREVIEW_SOURCES, else ../shared/seeds beside the repository."""
