@@ -3,7 +3,7 @@
 A chapter's outputs depend on its code, on the data it reads, on this package and on the libraries
 it uses. Their SHA-256 (``rtxreview.digest``) is stored in the notebook's metadata
 (``rtxreview.inputs_sha256``); a chapter whose inputs have the same digest is not executed again,
-and any change to a data file, to the package or to a library's version runs it again, so nothing
+and any change to a data file, to the package or to a pinned requirement runs it again, so nothing
 goes stale (unlike a cache keyed on the code cells alone). Execution uses
 nbclient without timing metadata, and a notebook is rewritten only when its content changed, so
 building twice leaves the working tree clean.
@@ -20,7 +20,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from rtxreview.digest import inputs_sha256
+from rtxreview.digest import PACKAGE_SHA256, files_sha256, pinned_requirements, sha256
 
 METADATA_KEY = "rtxreview"
 
@@ -31,8 +31,10 @@ def _code_of(notebook: nbformat.NotebookNode) -> bytes:
 
 
 def inputs_digest(notebook: nbformat.NotebookNode, data_dir: Path) -> str:
-    """SHA-256 over the notebook's cells and everything else its outputs depend on (``rtxreview.digest``)."""
-    return inputs_sha256(_code_of(notebook), data_dir)
+    """SHA-256 over the notebook's cells, every data file, every module of the package and the pinned
+    requirements (not the installed versions, which a fresh install may resolve differently for
+    unpinned dependencies: the stored digest must match on every machine that installs the pins)."""
+    return sha256(_code_of(notebook), files_sha256(data_dir), PACKAGE_SHA256, pinned_requirements())
 
 
 def _clean(notebook: nbformat.NotebookNode) -> None:

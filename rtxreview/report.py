@@ -7,8 +7,6 @@ Every piece of text that comes from the data is HTML-escaped here before it reac
 from __future__ import annotations
 
 import html
-import os
-import pickle
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -19,12 +17,12 @@ from typing import Iterable
 
 import pandas as pd
 from IPython.display import HTML
-from joblib import Memory
 
 from rtxreview import charts, ipd
 from rtxreview.audit import audit
 from rtxreview.checks import run_checks
-from rtxreview.digest import PACKAGE_DIR, inputs_sha256
+from rtxreview.cache import load_or_compute
+from rtxreview.digest import PACKAGE_SHA256, files_sha256, installed_distributions, sha256
 from rtxreview.pooling import estimates, pooled_analyses
 from rtxreview.rounding import round_exact
 from rtxreview.validate import DESCRIPTOR, validate_package
@@ -175,51 +173,30 @@ class Review:
         return ipd.responses(self.tables["patients"], study_id)
 
 
-# Validated reviews kept between kernels (joblib.Memory). $RTXREVIEW_CACHE names another folder, or
-# "off" for none; by default a source checkout keeps them in its _build/, which `make clean` removes.
-CACHE_ENV = "RTXREVIEW_CACHE"
-CACHE_ITEMS = 8
-
-
-def cache_dir() -> Path | None:
-    """Where validated reviews are kept, or None when they are not."""
-    setting = os.environ.get(CACHE_ENV)
-    if setting == "off":
-        return None
-    if setting:
-        return Path(setting)
-    checkout = PACKAGE_DIR.parent
-    return checkout / "_build" / "review-cache" if (checkout / "pyproject.toml").is_file() else None
-
-
-def _computed_review(inputs_sha256: str, data_dir: Path, ci_method: str, estimator: str) -> bytes:
-    """The review with its audit, checks, pooled analyses and lookups computed, pickled.
-
-    ``inputs_sha256`` is not used here: as an argument it is part of the cache key. The review is
-    returned pickled because joblib reads its files with a pure-Python unpickler (made for large
-    numpy arrays): a review of many small objects loads 20 times faster with ``pickle.loads``.
-    """
+def _computed_review(data_dir: Path, ci_method: str, estimator: str) -> Review:
+    """The review with its audit, checks, pooled analyses and lookups computed (what a cache keeps)."""
     review = Review(data_dir, ci_method=ci_method, estimator=estimator)
     for name in ("rows", "checks", "pooled", "_rows_by_id", "_checks_by_id", "_studies_by_id"):
         getattr(review, name)
-    return pickle.dumps(review, protocol=pickle.HIGHEST_PROTOCOL)
+    return review
 
 
 def load_review(data_dir: str | Path | None = None, ci_method: str = "beta", estimator: str = "PM") -> Review:
     """Validate and audit the data package (the first cell of every chapter).
 
-    Validation, audit, checks and pooling are pure functions of the data files, this package, the
-    libraries' versions and the options. So a review computed from the same inputs (same SHA-256,
-    ``rtxreview.digest``) is read back from the cache instead of being computed again: after
-    ``make book``, a re-run chapter reads the review validated in the build. Any change to those
-    inputs gives a new key, and the data are validated again.
+    Validation, audit, checks and pooling depend only on the data files, this package's modules,
+    the installed libraries and the options. A review computed from the same inputs (the same
+    SHA-256 of all of them) is read back from the cache (``rtxreview.cache``) instead of being
+    computed again: after ``make book``, a re-run chapter reads the review the build validated.
+    Any change to those inputs validates the data again.
     """
     folder = find_data_dir(data_dir)
-    key = inputs_sha256(f"review\x00{ci_method}\x00{estimator}".encode(), folder)
-    memory = Memory(cache_dir(), verbose=0)
-    pickled = memory.cache(_computed_review)(key, folder, ci_method, estimator)
-    memory.reduce_size(items_limit=CACHE_ITEMS)
-    return pickle.loads(pickled)
+    fixed = ("review", ci_method, estimator, str(folder.resolve()), PACKAGE_SHA256, installed_distributions())
+
+    def key() -> str:
+        return sha256(*fixed, files_sha256(folder))
+
+    return load_or_compute(key(), lambda: _computed_review(folder, ci_method, estimator), key)
 
 
 # --- text -------------------------------------------------------------------------------------
