@@ -23,7 +23,10 @@ Measured, in this order, in one run:
    (``from rtxreview import report``, the module every chapter imports), run with papermill from
    the repository root, as a reviewer re-runs a chapter; and a bare ``import rtxreview`` variant;
 6. every chapter run with papermill the same way, each right after its own floor run, ``--repeats``
-   times; a chapter's ratio is the median of its paired ratios;
+   times; a chapter's ratio is the median of its paired ratios. Each chapter runs twice after its
+   floor: first as a reviewer re-runs it after ``make book``, reading the review validated in the
+   build from ``_build/review-cache`` (``rtxreview.report.load_review``), then with
+   ``RTXREVIEW_CACHE=off``, validating and auditing the data itself, as on data never seen before;
 7. with ``--with-test``: ``make test`` (about 3 minutes).
 """
 
@@ -72,6 +75,7 @@ def make_copy(repo: Path, target: Path) -> None:
 def environment(copy: Path) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(copy) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.pop("RTXREVIEW_CACHE", None)  # the copy's own review cache, in its _build (rtxreview.report.cache_dir)
     env.pop("MAKEFLAGS", None)  # `make bench` must not pass its own flags (e.g. -j) to the measured makes
     env.pop("MFLAGS", None)
     env.pop("MAKELEVEL", None)
@@ -164,14 +168,17 @@ def book_benchmark(repeats: int, with_test: bool, keep: bool, logs: Path) -> dic
         papermill = [str(copy / ".venv" / "bin" / "papermill"), "-k", "python3", "--no-progress-bar"]
         failures = {}
 
-        def run_notebook(name: str, source: Path, i: int) -> float:
-            run = run_command([*papermill, str(source), str(outputs / Path(name).name)], copy, env,
-                              logs / f"papermill-{Path(name).stem}-{i}.log")
+        no_cache = {**env, "RTXREVIEW_CACHE": "off"}
+
+        def run_notebook(name: str, source: Path, i: int, run_env: dict = env, tag: str = "") -> float:
+            run = run_command([*papermill, str(source), str(outputs / Path(name).name)], copy, run_env,
+                              logs / f"papermill-{Path(name).stem}{tag}-{i}.log")
             if run["exit_code"]:
-                failures[name] = run["output_tail"]
+                failures[name + tag] = run["output_tail"]
             return run["wall_s"]
 
         times: dict[str, list[float]] = {name: [] for name in chapters}
+        uncached: dict[str, list[float]] = {name: [] for name in chapters}
         floors: dict[str, list[float]] = {name: [] for name in chapters}
         bare_floors: list[float] = []
         for i in range(repeats):
@@ -179,11 +186,15 @@ def book_benchmark(repeats: int, with_test: bool, keep: bool, logs: Path) -> dic
             for name in chapters:
                 floors[name].append(run_notebook("floor", floor_notebooks["floor"], i))
                 times[name].append(run_notebook(name, copy / name, i))
+                uncached[name].append(run_notebook(name, copy / name, i, no_cache, "-nocache"))
         result["chapter_floor_s"] = median([t for runs in floors.values() for t in runs])
         result["chapter_floor_bare_s"] = median(bare_floors)
-        result["chapters"] = {name: {"wall_s": median(times[name]), "runs_s": times[name], "floor_runs_s": floors[name],
-                                     "ratio_to_floor": median([ratio(t, f) for t, f in zip(times[name], floors[name])])}
-                              for name in chapters}
+        result["chapters"] = {
+            name: {"wall_s": median(times[name]), "runs_s": times[name], "floor_runs_s": floors[name],
+                   "ratio_to_floor": median([ratio(t, f) for t, f in zip(times[name], floors[name])]),
+                   "nocache_wall_s": median(uncached[name]), "nocache_runs_s": uncached[name],
+                   "nocache_ratio_to_floor": median([ratio(t, f) for t, f in zip(uncached[name], floors[name])])}
+            for name in chapters}
         result["papermill_failures"] = failures
 
         # 7. make test (optional).

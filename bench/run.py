@@ -59,10 +59,12 @@ def goals(results: dict) -> list[dict]:
                          "figure": f"{page['bytes']:,} bytes", "met": page["within_budget"]})
     book = results.get("book")
     if book:
-        worst = max(book["chapters"].items(), key=lambda item: item[1]["ratio_to_floor"])
-        rows.append({"goal": "each chapter (papermill) <= 1.3x the import-only floor",
-                     "figure": f"worst {Path(worst[0]).stem} {worst[1]['ratio_to_floor']:.2f}x",
-                     "met": all(c["ratio_to_floor"] <= GOALS["chapter_ratio"] for c in book["chapters"].values())})
+        for key, how in (("ratio_to_floor", "reading the review validated by the build"),
+                         ("nocache_ratio_to_floor", "cache off: validating and auditing the data itself")):
+            worst = max(book["chapters"].items(), key=lambda item: item[1][key])
+            rows.append({"goal": f"each chapter (papermill, {how}) <= 1.3x the import-only floor",
+                         "figure": f"worst {Path(worst[0]).stem} {worst[1][key]:.2f}x",
+                         "met": all(c[key] <= GOALS["chapter_ratio"] for c in book["chapters"].values())})
         nochange = ratio(book["make_book_nochange"]["wall_s"], book["site_floor"]["wall_s"])
         rows.append({"goal": "no-change make book <= 1.5x the execution-off build",
                      "figure": f"{nochange:.2f}x", "met": nochange <= GOALS["nochange_ratio"]})
@@ -126,7 +128,9 @@ def summary(results: dict) -> str:
         floor = book["site_floor"]["wall_s"]
         cold, warm = book["make_book_cold"], book["make_book_nochange"]
         lines += ["## Book", "", "A chapter's ratio is the median of its runs, each over the floor run just before "
-                  "it (range of those pairs in brackets).", "",
+                  "it (range of those pairs in brackets). Each chapter runs as a reviewer re-runs it after "
+                  "`make book`, reading the review the build validated from `_build/review-cache`, and with "
+                  "`RTXREVIEW_CACHE=off`, validating and auditing the data itself.", "",
                   "| measurement | median s | ratio | floor |", "|---|---:|---:|---|",
                   f"| jupyter-book build, execution off (site floor) | {floor:.1f} | 1.00 | - |",
                   f"| cold `make book` | {cold['wall_s']:.1f} | {ratio(cold['wall_s'], floor):.2f} | site floor |",
@@ -135,10 +139,11 @@ def summary(results: dict) -> str:
                   f"| chapter floor, bare `import rtxreview` | {book['chapter_floor_bare_s']:.1f} | "
                   f"{ratio(book['chapter_floor_bare_s'], book['chapter_floor_s']):.2f} | chapter floor |"]
         for name, chapter in book["chapters"].items():
-            pairs = [ratio(t, f) for t, f in zip(chapter["runs_s"], chapter.get("floor_runs_s", []))]
-            spread = f" ({min(pairs):.2f}-{max(pairs):.2f})" if pairs else ""
-            lines.append(f"| papermill {name} | {chapter['wall_s']:.1f} | {chapter['ratio_to_floor']:.2f}{spread} | "
-                         "chapter floor |")
+            for prefix, label in (("", ""), ("nocache_", ", cache off")):
+                pairs = [ratio(t, f) for t, f in zip(chapter[f"{prefix}runs_s"], chapter["floor_runs_s"])]
+                lines.append(f"| papermill {name}{label} | {chapter[f'{prefix}wall_s']:.1f} | "
+                             f"{chapter[f'{prefix}ratio_to_floor']:.2f} ({min(pairs):.2f}-{max(pairs):.2f}) | "
+                             "chapter floor |")
         if "make_test" in book:
             lines.append(f"| `make test` | {book['make_test']['wall_s']:.1f} | "
                          f"{ratio(book['make_test']['wall_s'], floor):.2f} | site floor |")
