@@ -6,10 +6,14 @@ gives a new name, so an entry is never stale, only unused; the least recently us
 ``KEEP`` are deleted. Entries are written to a temporary file and renamed, so two kernels that
 compute the same review at once cannot leave a partial file.
 
-Written by hand rather than with joblib.Memory, which was tried: it prints warnings into a cell's
-output when an entry vanishes between its check and its read (another kernel pruning), so a
-chapter's outputs would depend on timing; and it cannot leave out a result whose inputs changed
-while it was computed.
+Warnings raised while a review is computed (scipy's, for instance) are stored with it and shown
+again, the same way, each time it is loaded: a chapter prints the same whether its review was
+computed, read back or computed with the cache off.
+
+Written by hand. joblib.Memory was tried: it prints its own warnings into a cell's output when an
+entry vanishes between its check and its read (another kernel pruning), so a chapter's outputs
+depended on timing, and it cannot leave out a result whose inputs changed while it was computed.
+diskcache would need the same wrapping and has had no release since 2023.
 
 A pickle runs code when it is read: keep the cache in a folder only you can write to (the default,
 the checkout's ``_build/``, is).
@@ -20,7 +24,9 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import re
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -29,69 +35,94 @@ from rtxreview.digest import PACKAGE_DIR
 ENV = "RTXREVIEW_CACHE"
 OFF = ("off", "0", "false", "no")
 KEEP = 8
+ENTRY = re.compile(r"review-[0-9a-f]{64}\.pickle")
 T = TypeVar("T")
 
 
 class CacheError(RuntimeError):
-    """The cache folder cannot be written, or one of its entries cannot be read back."""
+    """The cache folder cannot be used, or one of its entries cannot be read back."""
 
 
 def cache_dir() -> Path | None:
-    """``$RTXREVIEW_CACHE`` (a folder, or ``off``); else ``_build/review-cache`` of the source checkout
-    this package runs from; else None (an installed package keeps no cache)."""
+    """``$RTXREVIEW_CACHE`` (an absolute folder, or ``off``); else ``_build/review-cache`` of the source
+    checkout this package runs from; else None (an installed package keeps no cache)."""
     setting = os.environ.get(ENV, "").strip()
     if setting.lower() in OFF:
         return None
     if setting:
+        if not Path(setting).is_absolute():  # chapters run from book/, papermill from the root
+            raise CacheError(f"{ENV}={setting!r}: give an absolute folder, or off")
         return Path(setting)
     checkout = PACKAGE_DIR.parent
     return checkout / "_build" / "review-cache" if (checkout / "pyproject.toml").is_file() else None
 
 
-def load_or_compute(key: str, compute: Callable[[], T], current_key: Callable[[], str]) -> T:
-    """The value cached under ``key``, else ``compute()``, stored under ``key`` only if
-    ``current_key()`` still gives ``key`` afterwards (the inputs did not change meanwhile)."""
-    folder = cache_dir()
-    if folder is None:
-        return compute()
-    path = folder / f"{key}.pickle"
-    try:
-        stored = path.read_bytes()
-    except FileNotFoundError:
-        stored = None
-    if stored is not None:
-        try:
-            value = pickle.loads(stored)
-        except Exception as exc:  # noqa: BLE001 - any failure to unpickle means the same: unreadable
-            raise CacheError(f"{path}: cannot be read back ({type(exc).__name__}: {exc}); delete it "
-                             f"(`make clean` empties the cache) or set {ENV}=off") from exc
-        with contextlib.suppress(FileNotFoundError):  # another kernel may have just pruned it
-            os.utime(path)  # most recently used: kept by _prune
-        return value
-    value = compute()
-    if current_key() == key:
-        _store(folder, path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-        _prune(folder)
+def load_or_compute(key: Callable[[], str | None], compute: Callable[[], T]) -> T:
+    """The value cached under ``key()``, else ``compute()``, stored only if ``key()`` gives the same
+    key afterwards (its inputs did not change meanwhile). A key of None means: do not use the cache."""
+    folder, before = cache_dir(), key()
+    path = folder / f"review-{before}.pickle" if folder and before else None
+    entry = _read(path) if path else None
+    if entry is None:
+        entry = _computed(compute)
+        if path and key() == before:
+            _store(folder, path, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
+            _prune(folder)
+    value, caught = entry
+    for message, category, filename, lineno in caught:
+        warnings.warn_explicit(message, category, filename, lineno)
     return value
 
 
+def _computed(compute: Callable[[], T]) -> tuple[T, list[tuple]]:
+    """The value with the warnings raised while computing it, each once, in order."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = compute()
+    unique = dict.fromkeys((str(w.message), w.category, w.filename, w.lineno) for w in caught)
+    return value, list(unique)
+
+
+def _read(path: Path):
+    try:
+        stored = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CacheError(f"{path}: cannot be read ({exc}); set {ENV} to a usable folder, or to off") from exc
+    try:
+        entry = pickle.loads(stored)
+    except Exception as exc:  # noqa: BLE001 - any failure to unpickle means the same: unreadable
+        raise CacheError(f"{path}: cannot be read back ({type(exc).__name__}: {exc}); delete it "
+                         f"(`make clean` empties the cache) or set {ENV}=off") from exc
+    with contextlib.suppress(OSError):  # most recently used, for _prune; pruned meanwhile or read-only: no matter
+        os.utime(path)
+    return entry
+
+
 def _store(folder: Path, path: Path, data: bytes) -> None:
+    tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=path.stem, suffix=".tmp", delete=False) as tmp:
-            tmp.write(data)
-        os.replace(tmp.name, path)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".", suffix=".tmp", delete=False) as file:
+            tmp = file.name
+            file.write(data)
+        os.replace(tmp, path)
     except OSError as exc:
+        if tmp:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
         raise CacheError(f"cannot write the review cache in {folder} ({exc}); set {ENV} to a writable "
                          f"folder, or to off") from exc
 
 
 def _prune(folder: Path) -> None:
-    """Delete all but the ``KEEP`` most recently used entries."""
+    """Delete all but the ``KEEP`` most recently used entries (and nothing else in the folder)."""
     entries = []
-    for path in folder.glob("*.pickle"):
-        with contextlib.suppress(FileNotFoundError):
-            entries.append((path.stat().st_mtime_ns, path))
+    for path in folder.iterdir():
+        if ENTRY.fullmatch(path.name):
+            with contextlib.suppress(FileNotFoundError):
+                entries.append((path.stat().st_mtime_ns, path))
     for _, path in sorted(entries, reverse=True)[KEEP:]:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

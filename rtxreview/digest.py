@@ -2,7 +2,7 @@
 
 The book's runner skips a chapter whose inputs digest is unchanged (``rtxreview.notebooks``), and
 ``rtxreview.report.load_review`` reads back a review cached under the same digest
-(``rtxreview.cache``). Both cover every file of the data package and every module of this package,
+(``rtxreview.cache``). Both cover every file of the data folder and every module of this package,
 so a changed data byte or module computes again and neither can serve a stale result.
 """
 
@@ -26,22 +26,16 @@ def sha256(*parts: bytes | str) -> str:
     return digest.hexdigest()
 
 
-def files_sha256(folder: Path, pattern: str = "**/*") -> str:
-    """SHA-256 over every file under ``folder`` matching ``pattern`` (subfolders included by default),
-    each by its path relative to ``folder`` and its content, in path order."""
-    folder = Path(folder)
-    paths = sorted((p for p in folder.glob(pattern) if p.is_file()), key=lambda p: p.relative_to(folder).as_posix())
-    return sha256(*(part for p in paths for part in (p.relative_to(folder).as_posix(), p.read_bytes())))
+def files_sha256(folder: Path, pattern: str = "*") -> str:
+    """SHA-256 over the files in ``folder`` matching ``pattern``, each by name and content, in name order.
 
-
-# The modules as they were when this process imported the package: the code it runs. (A module
-# edited while a kernel is open changes what is on disk, not the code that kernel runs.)
-PACKAGE_SHA256 = files_sha256(PACKAGE_DIR, "*.py")
-
-
-def pinned_requirements() -> bytes:
-    """requirements.txt, which pins every direct dependency: the same on every fresh install."""
-    return REQUIREMENTS.read_bytes() if REQUIREMENTS.is_file() else b""
+    Hidden files are left out: editors and notebooks leave them (``.ipynb_checkpoints``, ``.DS_Store``),
+    and a digest stored in a notebook must be the same on a fresh clone. A data package's files are
+    all in its folder, never hidden (``rtxreview.validate`` refuses any other resource path).
+    """
+    paths = sorted((p for p in Path(folder).glob(pattern) if p.is_file() and not p.name.startswith(".")),
+                   key=lambda p: p.name)
+    return sha256(*(part for p in paths for part in (p.name, p.read_bytes())))
 
 
 def installed_distributions() -> str:
@@ -55,3 +49,21 @@ def installed_distributions() -> str:
     names = {entry.name for folder in map(Path, sys.path) if folder.name in SITE_FOLDERS and folder.is_dir()
              for entry in folder.iterdir() if entry.suffix in (".dist-info", ".egg-info")}
     return "; ".join([f"python-{platform.python_version()}", *sorted(names)])
+
+
+# The package's modules and the installed libraries as they were when this process first imported
+# the package (``rtxreview/__init__.py`` imports this module first): the code it runs.
+PACKAGE_SHA256 = files_sha256(PACKAGE_DIR, "*.py")
+DISTRIBUTIONS = installed_distributions()
+
+
+def unchanged_since_import() -> bool:
+    """Whether the modules and libraries on disk are still those this process imported. A module
+    edited (and perhaps reloaded) or a library upgraded since then means the code running may not
+    be the code on disk, so no digest can say which code computed a result."""
+    return files_sha256(PACKAGE_DIR, "*.py") == PACKAGE_SHA256 and installed_distributions() == DISTRIBUTIONS
+
+
+def pinned_requirements() -> bytes:
+    """requirements.txt, which pins every direct dependency: the same on every fresh install."""
+    return REQUIREMENTS.read_bytes() if REQUIREMENTS.is_file() else b""

@@ -20,7 +20,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from rtxreview.digest import PACKAGE_SHA256, files_sha256, pinned_requirements, sha256
+from rtxreview import digest
 
 METADATA_KEY = "rtxreview"
 
@@ -34,7 +34,8 @@ def inputs_digest(notebook: nbformat.NotebookNode, data_dir: Path) -> str:
     """SHA-256 over the notebook's cells, every data file, every module of the package and the pinned
     requirements (not the installed versions, which a fresh install may resolve differently for
     unpinned dependencies: the stored digest must match on every machine that installs the pins)."""
-    return sha256(_code_of(notebook), files_sha256(data_dir), PACKAGE_SHA256, pinned_requirements())
+    return digest.sha256(_code_of(notebook), digest.files_sha256(data_dir), digest.PACKAGE_SHA256,
+                         digest.pinned_requirements())
 
 
 def _clean(notebook: nbformat.NotebookNode) -> None:
@@ -48,15 +49,15 @@ def _clean(notebook: nbformat.NotebookNode) -> None:
 def execute(path: Path, data_dir: Path, force: bool = False, timeout: int = 600) -> str:
     """Execute one notebook in its own folder; return 'executed', 'unchanged' or 'skipped'."""
     notebook = nbformat.read(path, as_version=4)
-    digest = inputs_digest(notebook, data_dir)
-    if not force and notebook.metadata.get(METADATA_KEY, {}).get("inputs_sha256") == digest:
+    inputs = inputs_digest(notebook, data_dir)
+    if not force and notebook.metadata.get(METADATA_KEY, {}).get("inputs_sha256") == inputs:
         return "skipped"
     before = nbformat.writes(notebook)
     client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     _clean(notebook)
-    notebook.metadata[METADATA_KEY] = {"inputs_sha256": digest}
+    notebook.metadata[METADATA_KEY] = {"inputs_sha256": inputs}
     after = nbformat.writes(notebook)
     if after == before:
         return "unchanged"

@@ -18,11 +18,10 @@ from typing import Iterable
 import pandas as pd
 from IPython.display import HTML
 
-from rtxreview import charts, ipd
+from rtxreview import charts, digest, ipd
 from rtxreview.audit import audit
 from rtxreview.checks import run_checks
 from rtxreview.cache import load_or_compute
-from rtxreview.digest import PACKAGE_SHA256, files_sha256, installed_distributions, sha256
 from rtxreview.pooling import estimates, pooled_analyses
 from rtxreview.rounding import round_exact
 from rtxreview.validate import DESCRIPTOR, validate_package
@@ -188,15 +187,18 @@ def load_review(data_dir: str | Path | None = None, ci_method: str = "beta", est
     the installed libraries and the options. A review computed from the same inputs (the same
     SHA-256 of all of them) is read back from the cache (``rtxreview.cache``) instead of being
     computed again: after ``make book``, a re-run chapter reads the review the build validated.
-    Any change to those inputs validates the data again.
+    Any change to those inputs validates the data again, and so does a kernel whose modules or
+    libraries changed on disk after it imported them.
     """
     folder = find_data_dir(data_dir)
-    fixed = ("review", ci_method, estimator, str(folder.resolve()), PACKAGE_SHA256, installed_distributions())
 
-    def key() -> str:
-        return sha256(*fixed, files_sha256(folder))
+    def key() -> str | None:
+        if not digest.unchanged_since_import():
+            return None
+        return digest.sha256("review", ci_method, estimator, str(folder.resolve()), digest.PACKAGE_SHA256,
+                             digest.DISTRIBUTIONS, digest.files_sha256(folder))
 
-    return load_or_compute(key(), lambda: _computed_review(folder, ci_method, estimator), key)
+    return load_or_compute(key, lambda: _computed_review(folder, ci_method, estimator))
 
 
 # --- text -------------------------------------------------------------------------------------

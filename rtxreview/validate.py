@@ -19,7 +19,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Callable
 
@@ -724,21 +724,19 @@ def _check_term_problems(path: str, checks: pd.DataFrame, evidence: pd.DataFrame
     return problems
 
 
-def _inside(path) -> bool:
-    """A resource path the Data Package standard allows and this review reads offline: relative,
-    POSIX, with no ``..`` and no URL, so every data file lies inside the data folder (whose every
-    file ``rtxreview.digest`` hashes)."""
-    if not isinstance(path, str):
-        return False  # a list of parts (a multipart resource) is not read here
-    parts = PurePosixPath(path).parts
-    return (bool(parts) and "\\" not in path and ":" not in path and not PurePosixPath(path).is_absolute()
-            and ".." not in parts)
+def _plain_file_name(path) -> bool:
+    """Whether a resource path names a file directly in the data folder, as this review requires: no
+    folder, URL or drive, not hidden (the data folder's visible files are what ``rtxreview.digest``
+    hashes and what the site publishes). Inline data and multipart paths are not read here."""
+    return (isinstance(path, str) and path not in ("", ".", "..") and not path.startswith(".")
+            and "/" not in path and "\\" not in path and not re.match(r"[A-Za-z]:", path))
 
 
-def _outside_problem(data_dir: Path, resource: dict) -> Problem:
+def _path_problem(data_dir: Path, resource: dict) -> Problem:
     return Problem(str(data_dir / DESCRIPTOR), None, f"resource {_key_value(resource.get('name'))}", "path",
-                   str(resource["path"]), "must be a relative path inside the data folder (no '..', no URL, "
-                   "no drive or backslash)")
+                   repr(resource.get("path")) if not isinstance(resource.get("path"), str) else resource["path"],
+                   "must be the name of a file in the data folder (no folder, URL, drive or leading dot; "
+                   "inline data and multipart paths are not read here)")
 
 
 def validate_package(data_dir: str | Path) -> dict[str, pd.DataFrame]:
@@ -748,9 +746,9 @@ def validate_package(data_dir: str | Path) -> dict[str, pd.DataFrame]:
     """
     data_dir = Path(data_dir)
     descriptor = load_descriptor(data_dir)
-    outside = [_outside_problem(data_dir, r) for r in descriptor["resources"] if not _inside(r["path"])]
-    if outside:
-        raise DataValidationError(outside)
+    misplaced = [_path_problem(data_dir, r) for r in descriptor["resources"] if not _plain_file_name(r.get("path"))]
+    if misplaced:
+        raise DataValidationError(misplaced)
     raw_tables, typed, problems = {}, {}, []
     for resource in descriptor["resources"]:
         path = data_dir / resource["path"]

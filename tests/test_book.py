@@ -103,20 +103,20 @@ def test_a_changed_evidence_row_makes_every_chapter_stale(tmp_path):
     assert all(b != a for b, a in zip(before, after))
 
 
-def test_a_changed_pin_or_data_subfolder_makes_every_chapter_stale(tmp_path, monkeypatch):
-    """The skip key covers the pinned requirements (a library upgrade) and data files in subfolders."""
+def test_a_changed_pin_makes_every_chapter_stale_and_a_hidden_file_none(tmp_path, monkeypatch):
+    """The skip key covers the pinned requirements (a library upgrade); hidden files that editors leave
+    in the data folder do not count, so the stored digests hold on a fresh clone."""
     from rtxreview import digest
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
     notebooks = [nbformat.read(path, as_version=4) for path in CHAPTERS]
     before = [inputs_digest(notebook, data) for notebook in notebooks]
+    (data / ".ipynb_checkpoints").mkdir()
+    (data / ".ipynb_checkpoints" / "evidence-checkpoint.csv").write_text("a\n1\n", encoding="utf-8")
+    (data / ".DS_Store").write_bytes(b"\x00")
+    assert [inputs_digest(notebook, data) for notebook in notebooks] == before
     pins = tmp_path / "requirements.txt"
     pins.write_text(digest.REQUIREMENTS.read_text(encoding="utf-8").replace("statsmodels==", "statsmodels==9"),
                     encoding="utf-8")
     monkeypatch.setattr(digest, "REQUIREMENTS", pins)
-    upgraded = [inputs_digest(notebook, data) for notebook in notebooks]
-    assert all(b != a for b, a in zip(before, upgraded))
-    monkeypatch.undo()
-    (data / "extra").mkdir()
-    (data / "extra" / "notes.csv").write_text("a\n1\n", encoding="utf-8")
     assert all(b != inputs_digest(notebook, data) for b, notebook in zip(before, notebooks))

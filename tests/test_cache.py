@@ -5,6 +5,9 @@ import math
 import os
 import pickle
 import shutil
+import subprocess
+import sys
+import warnings
 
 import nbformat
 import pandas as pd
@@ -16,6 +19,10 @@ from rtxreview.validate import DataValidationError
 from conftest import DATA_DIR, REPO
 
 LOOKUPS = ("audit", "rows", "checks", "pooled", "_rows_by_id", "_checks_by_id", "_studies_by_id")
+
+
+def entries(folder):
+    return sorted(folder.glob("review-*.pickle"))
 
 
 @pytest.fixture
@@ -61,7 +68,7 @@ def test_a_cached_review_is_the_review_computed_afresh(cache_folder, validations
     report.load_review(DATA_DIR)
     cached = report.load_review(DATA_DIR)
     assert len(validations) == 1, "the second load should read the cache, not validate again"
-    assert len(list(cache_folder.glob("*.pickle"))) == 1
+    assert len(entries(cache_folder)) == 1
 
     fresh = report.Review(DATA_DIR)   # built directly, not through the cache's code
     for name in LOOKUPS:
@@ -83,19 +90,17 @@ def test_a_changed_data_file_is_validated_again(cache_folder, validations, data_
     assert len(validations) == 2
 
 
-def test_a_data_file_in_a_subfolder_is_part_of_the_key(cache_folder, validations, data_copy):
-    """The Data Package standard lets a resource live in a subfolder; its bytes are in the key too."""
-    descriptor = data_copy / "datapackage.json"
-    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace('"studies.csv"', '"tables/studies.csv"'),
-                          encoding="utf-8")
-    (data_copy / "tables").mkdir()
-    (data_copy / "studies.csv").rename(data_copy / "tables" / "studies.csv")
-    first = report.load_review(data_copy)
-    moved = data_copy / "tables" / "studies.csv"
-    moved.write_text(moved.read_text(encoding="utf-8").replace("Zhang 2021", "Zhang et al. 2021"), encoding="utf-8")
-    second = report.load_review(data_copy)
+def test_a_new_data_file_is_part_of_the_key_and_a_hidden_one_is_not(cache_folder, validations, data_copy):
+    """Editors leave hidden files in the data folder (.ipynb_checkpoints, .DS_Store): they are not data."""
+    report.load_review(data_copy)
+    (data_copy / ".ipynb_checkpoints").mkdir()
+    (data_copy / ".ipynb_checkpoints" / "studies-checkpoint.csv").write_text("x", encoding="utf-8")
+    (data_copy / ".DS_Store").write_bytes(b"\x00")
+    report.load_review(data_copy)
+    assert len(validations) == 1
+    (data_copy / "notes.txt").write_text("x", encoding="utf-8")
+    report.load_review(data_copy)
     assert len(validations) == 2
-    assert first.study_label("zhang_2021") != second.study_label("zhang_2021")
 
 
 def test_a_change_while_the_review_is_computed_is_not_cached(cache_folder, validations, data_copy, monkeypatch):
@@ -111,7 +116,7 @@ def test_a_change_while_the_review_is_computed_is_not_cached(cache_folder, valid
 
     monkeypatch.setattr(report, "validate_package", validate_then_edit)
     report.load_review(data_copy)
-    assert not list(cache_folder.glob("*.pickle"))
+    assert not entries(cache_folder)
 
 
 def test_options_are_part_of_the_key(cache_folder, validations):
@@ -124,13 +129,53 @@ def test_options_are_part_of_the_key(cache_folder, validations):
     assert beta.pooled[analysis]["pooled"] != dl.pooled[analysis]["pooled"]
 
 
-def test_the_package_and_the_libraries_are_part_of_the_key(cache_folder, validations, monkeypatch):
+def test_other_libraries_or_modules_make_another_entry(cache_folder, validations, monkeypatch):
     report.load_review(DATA_DIR)
-    monkeypatch.setattr(report, "installed_distributions", lambda: digest.installed_distributions() + "; x-1")
+    other = digest.DISTRIBUTIONS + "; stray-1.0.dist-info"
+    monkeypatch.setattr(digest, "DISTRIBUTIONS", other)
+    monkeypatch.setattr(digest, "installed_distributions", lambda: other)
     report.load_review(DATA_DIR)
-    monkeypatch.setattr(report, "PACKAGE_SHA256", "0" * 64)
+    monkeypatch.setattr(digest, "PACKAGE_SHA256", "0" * 64)
+    monkeypatch.setattr(digest, "unchanged_since_import", lambda: True)
     report.load_review(DATA_DIR)
-    assert len(validations) == 3
+    assert len(validations) == 3 and len(entries(cache_folder)) == 3
+
+
+def test_a_kernel_whose_modules_changed_on_disk_neither_reads_nor_writes_the_cache(cache_folder, validations,
+                                                                                   monkeypatch):
+    report.load_review(DATA_DIR)
+    monkeypatch.setattr(digest, "PACKAGE_SHA256", "0" * 64)   # as if a module were edited after import
+    report.load_review(DATA_DIR)
+    report.load_review(DATA_DIR)
+    assert len(validations) == 3 and len(entries(cache_folder)) == 1
+
+
+def test_a_reloaded_module_computes_the_review_with_its_new_code(tmp_path):
+    """As %autoreload does: edit a module of a running kernel's package and reload it. The kernel must
+    compute with the new code, not read the review the old code stored; a new kernel stores anew."""
+    package = tmp_path / "pkg"
+    shutil.copytree(REPO / "rtxreview", package / "rtxreview", ignore=shutil.ignore_patterns("__pycache__"))
+    script = tmp_path / "reload.py"
+    script.write_text(
+        "import importlib, pathlib, sys\n"
+        "from rtxreview import report\n"
+        "report.load_review(sys.argv[1])\n"
+        "module = pathlib.Path(report.__file__)\n"
+        "module.write_text(module.read_text().replace('    return review\\n', "
+        "'    review.edited = True\\n    return review\\n', 1))\n"
+        "importlib.reload(report)\n"
+        "print(getattr(report.load_review(sys.argv[1]), 'edited', False))\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(package), cache.ENV: str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, str(script), str(DATA_DIR)], env=env, cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True"]
+    assert len(entries(tmp_path / "cache")) == 1          # only the old code's review, under the old code's key
+    fresh = subprocess.run([sys.executable, "-c", "import sys; from rtxreview import report; "
+                            "print(getattr(report.load_review(sys.argv[1]), 'edited', False))", str(DATA_DIR)],
+                           env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert fresh.stdout.split() == ["True"], fresh.stderr
+    assert len(entries(tmp_path / "cache")) == 2
 
 
 def test_installed_distributions_name_each_with_its_version():
@@ -152,7 +197,7 @@ def test_the_working_folder_is_not_part_of_the_key(tmp_path, monkeypatch):
 
 def test_an_unreadable_entry_stops_with_its_path(cache_folder, validations):
     report.load_review(DATA_DIR)
-    (entry,) = cache_folder.glob("*.pickle")
+    (entry,) = entries(cache_folder)
     entry.write_bytes(entry.read_bytes()[:100])
     with pytest.raises(cache.CacheError, match=f"{entry}: cannot be read back"):
         report.load_review(DATA_DIR)
@@ -160,14 +205,50 @@ def test_an_unreadable_entry_stops_with_its_path(cache_folder, validations):
 
 def test_only_the_most_recently_used_entries_are_kept(cache_folder):
     cache_folder.mkdir()
-    for i in range(cache.KEEP + 3):   # entries last used i seconds after the epoch
-        (cache_folder / f"k{i}.pickle").write_bytes(pickle.dumps(i))
-        os.utime(cache_folder / f"k{i}.pickle", ns=(i * 10**9, i * 10**9))
-    cache.load_or_compute("k0", lambda: "not computed: read back", lambda: "k0")   # a hit: now most recent
+    keys = [f"{i:064x}" for i in range(cache.KEEP + 3)]
+    for i, key in enumerate(keys):   # entries last used i seconds after the epoch
+        (cache_folder / f"review-{key}.pickle").write_bytes(pickle.dumps((i, [])))
+        os.utime(cache_folder / f"review-{key}.pickle", ns=(i * 10**9, i * 10**9))
+    others = ["model.pickle", f"review-{'z' * 64}.pickle", "notes.txt"]
+    for name in others:
+        (cache_folder / name).write_bytes(b"not the cache's")
+        os.utime(cache_folder / name, ns=(0, 0))
+    assert cache.load_or_compute(lambda: keys[0], lambda: "not computed") == 0   # a hit: now the most recent
     cache._prune(cache_folder)
-    kept = {p.stem for p in cache_folder.glob("*.pickle")}
-    assert len(kept) == cache.KEEP and "k0" in kept and "k1" not in kept
-    assert pickle.loads((cache_folder / "k0.pickle").read_bytes()) == 0
+    kept = {p.name for p in cache_folder.iterdir()}
+    assert kept == {*others, *(f"review-{key}.pickle" for key in [keys[0], *keys[-(cache.KEEP - 1):]])}
+
+
+def test_warnings_raised_while_computing_are_shown_on_every_load(cache_folder, monkeypatch):
+    """A chapter prints the same whether its review was computed, read back or computed uncached."""
+    def compute():
+        for _ in range(3):
+            warnings.warn("precision loss", RuntimeWarning)   # one location: shown once, as by default
+        warnings.warn("small sample", UserWarning)
+        return 42
+
+    def shown():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            assert cache.load_or_compute(lambda: "a" * 64, compute) == 42
+        return [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+
+    computed, read_back = shown(), shown()
+    assert [(m, c) for m, c, _, _ in computed] == [("precision loss", RuntimeWarning), ("small sample", UserWarning)]
+    assert read_back == computed and len(entries(cache_folder)) == 1
+    monkeypatch.setenv(cache.ENV, "off")
+    assert shown() == computed
+
+
+def test_an_unusable_cache_setting_stops_with_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV, "relative/folder")
+    with pytest.raises(cache.CacheError, match="give an absolute folder"):
+        report.load_review(DATA_DIR)
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    monkeypatch.setenv(cache.ENV, str(a_file))
+    with pytest.raises(cache.CacheError, match=f"{a_file}/review-[0-9a-f]+.pickle: cannot be read"):
+        report.load_review(DATA_DIR)
 
 
 @pytest.mark.parametrize("setting", ["off", "OFF", "0", "false"])
@@ -188,15 +269,24 @@ def test_the_default_cache_is_in_the_checkout_build_folder(monkeypatch):
 
 def test_a_chapter_makes_its_stored_outputs_from_a_computed_and_from_a_cached_review(cache_folder, tmp_path):
     """relapse.ipynb uses rows, checks, pooled analyses and the per-patient table. Executed twice with
-    an empty cache, it computes the review and then reads it back; both times its outputs are the
-    stored ones (execute returns 'unchanged' only if the whole notebook is byte-identical)."""
+    an empty cache, it computes the review and then reads it back; both times every code cell's
+    outputs are the stored ones. (Notebook metadata is not compared: it names the kernel's Python
+    version, which differs between this machine and a fresh install.)"""
     (tmp_path / "data").symlink_to(DATA_DIR)
     (tmp_path / "book").mkdir()
     chapter = tmp_path / "book" / "relapse.ipynb"
+    stored = nbformat.read(REPO / "book" / "relapse.ipynb", as_version=4)
+
+    def outputs(notebook):
+        return [(cell.execution_count, cell.outputs) for cell in notebook.cells if cell.cell_type == "code"]
+
     shutil.copy(REPO / "book" / "relapse.ipynb", chapter)
-    assert execute(chapter, tmp_path / "data", force=True) == "unchanged"
-    (entry,) = cache_folder.glob("*.pickle")
+    execute(chapter, tmp_path / "data", force=True)
+    assert outputs(nbformat.read(chapter, as_version=4)) == outputs(stored)
+    (entry,) = entries(cache_folder)
     written = entry.stat().st_ino
-    assert execute(chapter, tmp_path / "data", force=True) == "unchanged"
-    assert entry.stat().st_ino == written, "the second run should read the entry, not write a new one"
-    assert nbformat.read(chapter, as_version=4) == nbformat.read(REPO / "book" / "relapse.ipynb", as_version=4)
+
+    shutil.copy(REPO / "book" / "relapse.ipynb", chapter)
+    execute(chapter, tmp_path / "data", force=True)
+    assert entries(cache_folder) == [entry] and entry.stat().st_ino == written, "the second run should read the entry"
+    assert outputs(nbformat.read(chapter, as_version=4)) == outputs(stored)
