@@ -25,7 +25,9 @@ import contextlib
 import os
 import pickle
 import re
+import sys
 import tempfile
+import time
 import warnings
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -36,6 +38,7 @@ ENV = "RTXREVIEW_CACHE"
 OFF = ("off", "0", "false", "no")
 KEEP = 8
 ENTRY = re.compile(r"review-[0-9a-f]{64}\.pickle")
+TEMPORARY = re.compile(r"\.review-[0-9a-f]{64}\.pickle\.[^.]+\.tmp")
 T = TypeVar("T")
 
 
@@ -66,21 +69,47 @@ def load_or_compute(key: Callable[[], str | None], compute: Callable[[], T]) -> 
     if entry is None:
         entry = _computed(compute)
         if path and key() == before:
-            _store(folder, path, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
-            _prune(folder)
+            try:
+                data = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+            except (pickle.PicklingError, AttributeError, TypeError):
+                data = None  # e.g. a warning class defined inside a function: computed each time
+            if data is not None:
+                _store(folder, path, data)
+                _prune(folder)
     value, caught = entry
-    for message, category, filename, lineno in caught:
-        warnings.warn_explicit(message, category, filename, lineno)
+    _show(caught)
     return value
 
 
 def _computed(compute: Callable[[], T]) -> tuple[T, list[tuple]]:
-    """The value with the warnings raised while computing it, each once, in order."""
-    with warnings.catch_warnings(record=True) as caught:
+    """The value with the warnings raised while computing it, each once, in order (shown at once
+    if the computation fails)."""
+    with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
-        value = compute()
-    unique = dict.fromkeys((str(w.message), w.category, w.filename, w.lineno) for w in caught)
-    return value, list(unique)
+        try:
+            value, error = compute(), None
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, after its warnings
+            error = exc
+    caught = list({(str(w.message), w.category, w.filename, w.lineno): (w.message, w.category, w.filename, w.lineno,
+                                                                          _module_of(w.filename))
+                   for w in records}.values())
+    if error is not None:
+        _show(caught)
+        raise error
+    return value, caught
+
+
+def _module_of(filename: str) -> str | None:
+    """The name of the module a warning came from, which filters such as ``module="scipy"`` match
+    (a caught warning keeps only its file)."""
+    return next((name for name, module in list(sys.modules.items())
+                 if getattr(module, "__file__", None) == filename), None)
+
+
+def _show(caught: list[tuple]) -> None:
+    """Issue the warnings again as they were first issued, through the filters in force now."""
+    for message, category, filename, lineno, module in caught:
+        warnings.warn_explicit(message, category, filename, lineno, module=module)
 
 
 def _read(path: Path):
@@ -104,9 +133,11 @@ def _store(folder: Path, path: Path, data: bytes) -> None:
     tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".", suffix=".tmp", delete=False) as file:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False) as file:
             tmp = file.name
             file.write(data)
+            file.flush()
+            os.fsync(file.fileno())  # whole on disk before it takes the entry's name
         os.replace(tmp, path)
     except OSError as exc:
         if tmp:
@@ -117,12 +148,15 @@ def _store(folder: Path, path: Path, data: bytes) -> None:
 
 
 def _prune(folder: Path) -> None:
-    """Delete all but the ``KEEP`` most recently used entries (and nothing else in the folder)."""
-    entries = []
+    """Delete all but the ``KEEP`` most recently used entries, and temporary files a day old (left by
+    a writer that was killed); nothing else in the folder."""
+    entries, abandoned = [], []
     for path in folder.iterdir():
-        if ENTRY.fullmatch(path.name):
-            with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(FileNotFoundError):
+            if ENTRY.fullmatch(path.name):
                 entries.append((path.stat().st_mtime_ns, path))
-    for _, path in sorted(entries, reverse=True)[KEEP:]:
+            elif TEMPORARY.fullmatch(path.name) and time.time() - path.stat().st_mtime > 86_400:
+                abandoned.append(path)
+    for path in [path for _, path in sorted(entries, reverse=True)[KEEP:]] + abandoned:
         with contextlib.suppress(FileNotFoundError):
             path.unlink()

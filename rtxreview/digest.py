@@ -52,9 +52,10 @@ def installed_distributions() -> str:
 
 
 # The package's modules and the installed libraries as they were when this process first imported
-# the package (``rtxreview/__init__.py`` imports this module first): the code it runs.
-PACKAGE_SHA256 = files_sha256(PACKAGE_DIR, "*.py")
-DISTRIBUTIONS = installed_distributions()
+# the package (``rtxreview/__init__.py`` imports this module first): the code it runs. A reload of
+# this module keeps the first snapshot (a reload runs the module again in the same namespace).
+PACKAGE_SHA256 = globals().get("PACKAGE_SHA256") or files_sha256(PACKAGE_DIR, "*.py")
+DISTRIBUTIONS = globals().get("DISTRIBUTIONS") or installed_distributions()
 
 
 def unchanged_since_import() -> bool:

@@ -3,6 +3,8 @@ the review depends on validates the data again, and a chapter's outputs are the 
 
 import math
 import os
+import re
+import time
 import pickle
 import shutil
 import subprocess
@@ -141,13 +143,24 @@ def test_other_libraries_or_modules_make_another_entry(cache_folder, validations
     assert len(validations) == 3 and len(entries(cache_folder)) == 3
 
 
-def test_a_kernel_whose_modules_changed_on_disk_neither_reads_nor_writes_the_cache(cache_folder, validations,
-                                                                                   monkeypatch):
+@pytest.mark.parametrize("snapshot", ["PACKAGE_SHA256", "DISTRIBUTIONS"])
+def test_a_kernel_whose_modules_or_libraries_changed_on_disk_neither_reads_nor_writes_the_cache(
+        snapshot, cache_folder, validations, monkeypatch):
     report.load_review(DATA_DIR)
-    monkeypatch.setattr(digest, "PACKAGE_SHA256", "0" * 64)   # as if a module were edited after import
+    monkeypatch.setattr(digest, snapshot, "as imported, before an edit or an upgrade on disk")
     report.load_review(DATA_DIR)
     report.load_review(DATA_DIR)
     assert len(validations) == 3 and len(entries(cache_folder)) == 1
+
+
+def test_reloading_the_digest_module_keeps_the_first_snapshot(monkeypatch):
+    """%autoreload may reload rtxreview.digest after a module was edited: the snapshot must still be of
+    the code the kernel imported first, or the edited code's review would be stored under its key."""
+    import importlib
+    monkeypatch.setattr(digest, "PACKAGE_SHA256", "first")
+    monkeypatch.setattr(digest, "DISTRIBUTIONS", "first")
+    importlib.reload(digest)
+    assert (digest.PACKAGE_SHA256, digest.DISTRIBUTIONS) == ("first", "first")
 
 
 def test_a_reloaded_module_computes_the_review_with_its_new_code(tmp_path):
@@ -213,31 +226,62 @@ def test_only_the_most_recently_used_entries_are_kept(cache_folder):
     for name in others:
         (cache_folder / name).write_bytes(b"not the cache's")
         os.utime(cache_folder / name, ns=(0, 0))
+    abandoned, writing = (f".review-{key}.pickle.x1y2.tmp" for key in keys[:2])
+    for name, age in ((abandoned, 2 * 86_400), (writing, 60)):   # left by a killed writer; being written now
+        (cache_folder / name).write_bytes(b"partial")
+        os.utime(cache_folder / name, (time.time() - age, time.time() - age))
     assert cache.load_or_compute(lambda: keys[0], lambda: "not computed") == 0   # a hit: now the most recent
     cache._prune(cache_folder)
     kept = {p.name for p in cache_folder.iterdir()}
-    assert kept == {*others, *(f"review-{key}.pickle" for key in [keys[0], *keys[-(cache.KEEP - 1):]])}
+    assert kept == {*others, writing, *(f"review-{key}.pickle" for key in [keys[0], *keys[-(cache.KEEP - 1):]])}
+
+
+def warning_compute():
+    for _ in range(3):
+        warnings.warn("precision loss", RuntimeWarning)   # one location: shown once, as by default
+    warnings.warn("small sample", UserWarning)
+    return 42
+
+
+def shown_warnings(compute=warning_compute, *filters):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        for f in filters:
+            warnings.filterwarnings(*f)
+        assert cache.load_or_compute(lambda: "a" * 64, compute) == 42
+    return [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
 
 
 def test_warnings_raised_while_computing_are_shown_on_every_load(cache_folder, monkeypatch):
     """A chapter prints the same whether its review was computed, read back or computed uncached."""
-    def compute():
-        for _ in range(3):
-            warnings.warn("precision loss", RuntimeWarning)   # one location: shown once, as by default
-        warnings.warn("small sample", UserWarning)
-        return 42
-
-    def shown():
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("default")
-            assert cache.load_or_compute(lambda: "a" * 64, compute) == 42
-        return [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
-
-    computed, read_back = shown(), shown()
+    computed, read_back = shown_warnings(), shown_warnings()
     assert [(m, c) for m, c, _, _ in computed] == [("precision loss", RuntimeWarning), ("small sample", UserWarning)]
     assert read_back == computed and len(entries(cache_folder)) == 1
     monkeypatch.setenv(cache.ENV, "off")
-    assert shown() == computed
+    assert shown_warnings() == computed
+
+
+@pytest.mark.parametrize("cached", [True, False])
+def test_warning_filters_by_module_still_apply(cached, cache_folder, monkeypatch):
+    """filterwarnings("ignore", module="scipy") must keep working for warnings raised inside the review."""
+    if not cached:
+        monkeypatch.setenv(cache.ENV, "off")
+    ignore = ("ignore", "", RuntimeWarning, re.escape(warning_compute.__module__))
+    for _ in range(2):   # computed, then read back
+        assert [m for m, *_ in shown_warnings(warning_compute, ignore)] == ["small sample"]
+
+
+def test_warnings_are_shown_when_the_computation_fails(cache_folder):
+    def failing():
+        warnings.warn("before the failure", UserWarning)
+        raise ValueError("the failure")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        with pytest.raises(ValueError, match="the failure"):
+            cache.load_or_compute(lambda: "b" * 64, failing)
+    assert [str(w.message) for w in caught] == ["before the failure"]
+    assert not entries(cache_folder)
 
 
 def test_an_unusable_cache_setting_stops_with_a_clear_error(tmp_path, monkeypatch):
