@@ -422,12 +422,15 @@ def whole_value_pattern(pattern: str) -> str:
 
 def _whole_value_pattern_checks(checks: list, pattern: str) -> list:
     """``checks`` with the importer's ``str_matches('^pattern$')`` replaced by a whole-value match."""
-    importer_check = f"^{pattern}$"
-    kept = [check for check in checks
-            if not (check.name == "str_matches" and check.statistics.get("pattern") == importer_check)]
+    kept = _without_str_matches(checks, f"^{pattern}$")
     if len(kept) != len(checks) - 1:
         raise ValueError(f"pandera's importer did not make the expected check for pattern {pattern!r}")
     return [*kept, pa.Check.str_matches(whole_value_pattern(pattern))]
+
+
+def _without_str_matches(checks: list, regex: str) -> list:
+    """``checks`` without pandera's ``str_matches(regex)`` check."""
+    return [check for check in checks if not (check.name == "str_matches" and check.statistics.get("pattern") == regex)]
 
 
 def schema_from_table_schema(table_schema: dict) -> pa.DataFrameSchema:
@@ -519,11 +522,9 @@ def _split_schema(table_schema_json: str) -> tuple[pa.DataFrameSchema, dict[str,
         pattern = field.get("constraints", {}).get("pattern")
         if pattern is None or not _single_line_pattern(pattern):
             continue
-        column = schema.columns[field["name"]]
-        wanted = whole_value_pattern(pattern)
         # The whole-value check _pandera_schema made from this pattern, decided by _all_match instead.
-        updates[field["name"]] = {"checks": [check for check in column.checks if not (
-            check.name == "str_matches" and check.statistics.get("pattern") == wanted)]}
+        updates[field["name"]] = {"checks": _without_str_matches(schema.columns[field["name"]].checks,
+                                                                 whole_value_pattern(pattern))}
         joined[field["name"]] = _joined(pattern)
     return (schema.update_columns(updates) if updates else schema), joined
 
