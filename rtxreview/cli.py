@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from rtxreview.commentary import CommentaryError
 from rtxreview.validate import DataValidationError, validate_package
 
 DEFAULT_DATA_DIR = Path("data")
@@ -51,7 +52,7 @@ def _checks_frame(tables):
 
 def _ipd_frame(tables):
     from rtxreview import ipd
-    frame = ipd.responses(tables["patients"])
+    frame = ipd.all_responses(tables["patients"])
     counts = ipd.response_counts(frame)
     summary = "; ".join(f"month {m}: CR {r.CR}, PR {r.PR}, NR {r.NR} of {r.n}" for m, r in counts.iterrows())
     return frame, summary
@@ -121,13 +122,41 @@ def build_parser() -> argparse.ArgumentParser:
     pool.add_argument("--estimator", choices=["PM", "DL"], default="PM",
                       help="tau² estimator: Paule-Mandel (default) or DerSimonian-Laird (truncated at 0)")
     pool.set_defaults(run=_pool)
+    notes = commands.add_parser("commentary", help="commentary pieces: list their status, render one, or "
+                                                   "accept one after re-reading it against its rows")
+    notes.add_argument("action", choices=["list", "render", "accept"])
+    notes.add_argument("piece", nargs="?", help="the piece's name (its file name without .md)")
+    notes.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    notes.set_defaults(run=_commentary)
     return parser
+
+
+def _commentary(args) -> int:
+    """List pieces with their status (current, changed, absent), render one, or accept one."""
+    from rtxreview import commentary
+    if args.action == "list":
+        frame = commentary.statuses(args.data_dir)
+        print(frame.to_string(index=False) if len(frame) else "no commentary pieces")
+        return 1 if (frame["status"] == "changed").any() else 0
+    if not args.piece:
+        print(f"commentary {args.action}: name a piece", file=sys.stderr)
+        return 2
+    if args.action == "accept":
+        print(f"{args.piece}: digest {commentary.accept(args.data_dir, args.piece)}")
+        return 0
+    from rtxreview.report import load_review
+    piece = commentary.read_piece(commentary.commentary_folder() / f"{args.piece}.md")
+    print(commentary.render(load_review(args.data_dir), piece))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except CommentaryError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     except DataValidationError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -1,6 +1,6 @@
 """Per-patient re-derivation: response categories from the printed platelet counts.
 
-The low-dose SLE-ITP study (zhang_2021) prints each patient's platelet count at months 0, 1, 3, 6
+The low-dose SLE-ITP study prints each patient's platelet count at months 0, 1, 3, 6
 and 12 and defines response as for primary ITP: complete response (CR) above 100 x10^9/L; partial
 response (PR) from 30 to 100 x10^9/L with at least a doubling of the baseline count; otherwise no
 response (NR). Analysis is by intention to treat, so a patient without a count (the one who
@@ -37,7 +37,7 @@ def measure_values(patients: pd.DataFrame, study_id: str, measure: str, which: l
     return [by_patient[p] for p in which]
 
 
-def platelet_table(patients: pd.DataFrame, study_id: str = "zhang_2021") -> pd.DataFrame:
+def platelet_table(patients: pd.DataFrame, study_id: str) -> pd.DataFrame:
     """Wide table: one row per patient, one nullable integer column per month (0, 1, 3, 6, 12)."""
     rows = patients[(patients["study_id"] == study_id) & patients["measure"].str.startswith("platelets_month_")]
     wide = rows.assign(month=rows["measure"].str.removeprefix("platelets_month_").astype(int),
@@ -56,13 +56,21 @@ def classify(baseline: pd.Series, count: pd.Series) -> pd.Series:
     return category
 
 
-def responses(patients: pd.DataFrame, study_id: str = "zhang_2021") -> pd.DataFrame:
+def responses(patients: pd.DataFrame, study_id: str) -> pd.DataFrame:
     """Long table ``patient, month, platelets, response`` for every patient and follow-up month."""
     table = platelet_table(patients, study_id)
     frames = [pd.DataFrame({"patient": table.index, "month": month, "platelets": table[month].to_numpy(),
                             "response": classify(table[0], table[month]).to_numpy()})
               for month in MONTHS]
     return pd.concat(frames, ignore_index=True).astype({"patient": int, "month": int})
+
+
+def all_responses(patients: pd.DataFrame) -> pd.DataFrame:
+    """:func:`responses` of every study with a per-patient platelet table, with a ``study_id`` column."""
+    studies = patients.loc[patients["measure"].str.startswith("platelets_month_"), "study_id"].unique()
+    frames = [responses(patients, study).assign(study_id=study) for study in studies]
+    columns = ["study_id", "patient", "month", "platelets", "response"]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
 def response_counts(long: pd.DataFrame) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Denominators a source does not print but its own numbers fix.
 
-The 147-patient series prints complete response per disease group only as percentages, but it prints
+A series may print complete response per disease group only as percentages, but print
 the totals (evaluable patients, complete and partial responses) and the relapse denominators per
 group. Searching every group size up to the patients enrolled in each group, and keeping the splits
 whose sizes add up to the evaluable patients and whose counts add up to the complete responses,
@@ -16,18 +16,6 @@ import pandas as pd
 
 from rtxreview.percent import compatible_numerators
 
-# group: (complete-response percent row, rows of patients enrolled, relapse row whose denominator is responders)
-MIXED_SERIES_GROUPS = {
-    "AIHA": ("retro_series_147-043", ["retro_series_147-002"], "retro_series_147-058"),
-    "ITP": ("retro_series_147-044", ["retro_series_147-003"], "retro_series_147-059"),
-    "TTP": ("retro_series_147-045", ["retro_series_147-004"], "retro_series_147-060"),
-    "other diseases": ("retro_series_147-046", [f"retro_series_147-00{i}" for i in (5, 6, 7, 8)],
-                       "retro_series_147-061"),
-}
-COMPLETE_ROW = "retro_series_147-040"   # complete responses, of the evaluable patients
-PARTIAL_ROW = "retro_series_147-041"    # partial responses
-
-
 def fitting_counts(reported: str, max_size: int) -> list[tuple[int, int]]:
     """Every (count, group size) with size 1..max_size whose percentage prints as ``reported`` (half up)."""
     return [(k, n) for n in range(1, max_size + 1) for k in compatible_numerators(reported, n)]
@@ -40,8 +28,13 @@ def consistent_splits(fits: dict[str, list[tuple[int, int]]], total: int, events
             if sum(n for _, n in choice) == total and sum(k for k, _ in choice) == events]
 
 
-def mixed_series_split(review) -> pd.DataFrame:
-    """The 147-patient series by disease group: what is printed and what the search infers.
+def series_split(review, groups: dict[str, tuple[str, list[str], str]], complete_row: str) -> pd.DataFrame:
+    """A series by disease group: what is printed and what the search infers.
+
+    ``groups`` maps a group name to (its complete-response percent row, the rows counting its
+    enrolled patients, its relapse row whose denominator is responders); ``complete_row`` is the
+    series' complete responses of its evaluable patients. The rows are named by the commentary
+    that shows the reconstruction (``book/commentary``), never here.
 
     Columns: printed (complete-response %), enrolled, fits (every (count, size) that prints so),
     complete and evaluable (the unique consistent split), not_evaluable, responders (the printed
@@ -49,13 +42,13 @@ def mixed_series_split(review) -> pd.DataFrame:
     how many splits were consistent; the rest of the frame is meaningful only when it is one.
     """
     fits, rows = {}, {}
-    for group, (cr_row, enrolled_rows, relapse_row) in MIXED_SERIES_GROUPS.items():
+    for group, (cr_row, enrolled_rows, relapse_row) in groups.items():
         enrolled = sum(review.count(e) for e in enrolled_rows)
         fits[group] = fitting_counts(review.row(cr_row).reported, enrolled)
         relapse = review.row(relapse_row)
         rows[group] = dict(printed=review.row(cr_row).reported, enrolled=enrolled, fits=fits[group],
                            responders=int(relapse["denominator"]), relapses=int(relapse["numerator"]))
-    complete = review.row(COMPLETE_ROW)
+    complete = review.row(complete_row)
     splits = consistent_splits(fits, int(complete["denominator"]), int(complete["numerator"]))
     frame = pd.DataFrame.from_dict(rows, orient="index")
     if len(splits) == 1:

@@ -168,7 +168,7 @@ class Review:
         """The whole count of a count row or of a percent row printed with its count."""
         return int(self.row(evidence_id)["numerator"])
 
-    def responses(self, study_id: str = "zhang_2021") -> pd.DataFrame:
+    def responses(self, study_id: str) -> pd.DataFrame:
         return ipd.responses(self.tables["patients"], study_id)
 
 
@@ -419,7 +419,7 @@ def pooled_sentence(result: dict) -> str:
             f"I² = {pooled['i2']:.0f}%, τ² = {pooled['tau2']:.3f}).")
 
 
-def response_counts_long(review: Review, study_id: str = "zhang_2021") -> pd.DataFrame:
+def response_counts_long(review: Review, study_id: str) -> pd.DataFrame:
     """Patients per month and response category (CR, PR, NR), intention to treat."""
     counts = ipd.response_counts(review.responses(study_id))
     long = counts[list(ipd.CATEGORIES)].reset_index().melt(id_vars="month", var_name="response",
@@ -427,13 +427,13 @@ def response_counts_long(review: Review, study_id: str = "zhang_2021") -> pd.Dat
     return long.assign(total=long["month"].map(counts["n"])).astype({"patients": int, "total": int})
 
 
-def response_chart(review: Review, study_id: str = "zhang_2021") -> HTML:
+def response_chart(review: Review, study_id: str) -> HTML:
     chart = charts.response_over_time(response_counts_long(review, study_id),
                                       title="Response by month after the first dose (intention to treat)")
     return charts.show(chart, f"response-{study_id.replace('_', '-')}")
 
 
-def trajectory_chart(review: Review, study_id: str = "zhang_2021") -> HTML:
+def trajectory_chart(review: Review, study_id: str) -> HTML:
     table = ipd.platelet_table(review.tables["patients"], study_id)
     long = table.reset_index().melt(id_vars="patient", var_name="month", value_name="platelets")
     long = long.astype({"patient": int, "month": int}).assign(platelets=long["platelets"].astype("Float64"))
@@ -441,7 +441,7 @@ def trajectory_chart(review: Review, study_id: str = "zhang_2021") -> HTML:
     return charts.show(chart, f"platelets-{study_id.replace('_', '-')}")
 
 
-def rederived_table(review: Review, study_id: str = "zhang_2021") -> HTML:
+def rederived_table(review: Review, study_id: str) -> HTML:
     """Responders per month re-derived from the platelet table, beside what the paper prints."""
     counts = ipd.response_counts(review.responses(study_id))
     links = review.tables["derivations"]

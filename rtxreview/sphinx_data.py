@@ -21,7 +21,7 @@ def publish(data_dir: Path, outdir: Path) -> list[Path]:
     from rtxreview.audit import audit
     from rtxreview.checks import run_checks
     from rtxreview.cli import csv_text, pooled_csv_text
-    from rtxreview.ipd import responses
+    from rtxreview.ipd import all_responses
     from rtxreview.pooling import pooled_analyses, pooled_summary
     from rtxreview.validate import validate_package
 
@@ -30,7 +30,7 @@ def publish(data_dir: Path, outdir: Path) -> list[Path]:
     results = {
         "audit.csv": csv_text(audited),
         "checks.csv": csv_text(run_checks(tables)),
-        "ipd.csv": csv_text(responses(tables["patients"])),
+        "ipd.csv": csv_text(all_responses(tables["patients"])),
         "pool.csv": pooled_csv_text(pooled_summary(pooled_analyses(tables, audited))),
     }
     written = []

@@ -1,0 +1,322 @@
+"""Chapters as views of the data: what each chapter shows is selected here, from the data alone.
+
+A disease chapter shows the rows whose ``disease`` is the chapter's; a topic chapter (dose, relapse,
+safety) the rows whose outcome has the chapter's topic in ``outcomes.csv``. Nothing here names a
+study or an evidence row: every count, list of studies and sentence about them is computed, so a
+chapter reads true on any extraction that validates (a study added or removed, ids renamed).
+Editorial commentary about particular studies is kept apart, in ``book/commentary``
+(``rtxreview.commentary``), and is shown only while the rows it discusses are there.
+"""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from rtxreview import charts, commentary, ipd
+from rtxreview import report as rr
+
+# Disease chapters and the diseases each shows; every other disease label of the data (but the two
+# that name no disease) belongs to the chapter on Evans syndrome and related disorders.
+DISEASE_CHAPTERS = {"itp": ("ITP",), "aiha": ("AIHA",), "ttp": ("TTP",)}
+OTHER_CHAPTER = "evans_other"
+NOT_A_DISEASE = ("mixed cytopenias", "not specific")
+DISEASE_NAMES = {"ITP": "immune thrombocytopenia (ITP)", "AIHA": "autoimmune haemolytic anaemia (AIHA)",
+                 "TTP": "thrombotic thrombocytopenic purpura (TTP)"}
+# Topic chapters: the outcome topics (outcomes.csv) each shows.
+TOPIC_CHAPTERS = {"dose": ("regimen",), "relapse": ("durability", "time to response"),
+                  "safety": ("harm", "disease outcome", "screening")}
+RATE_STATISTICS = ("count", "percent")
+EVIDENCE_CONTEXTS = ("result", "baseline")
+
+
+def chapter_diseases(review, chapter: str) -> tuple[str, ...]:
+    if chapter in DISEASE_CHAPTERS:
+        return DISEASE_CHAPTERS[chapter]
+    named = {d for diseases in DISEASE_CHAPTERS.values() for d in diseases}
+    return tuple(sorted(set(review.rows["disease"]) - named - set(NOT_A_DISEASE)))
+
+
+def with_topics(review) -> pd.DataFrame:
+    """Every evidence row with its outcome's topic."""
+    cached = getattr(review, "_rows_with_topics", None)
+    if cached is None:
+        topics = review.tables["outcomes"][["outcome", "topic"]]
+        cached = review.rows.merge(topics, on="outcome", how="left")
+        cached.index = review.rows.index
+        review._rows_with_topics = cached
+    return cached
+
+
+def disease_rows(review, chapter: str, contexts=EVIDENCE_CONTEXTS) -> pd.DataFrame:
+    return review.select(diseases=chapter_diseases(review, chapter), contexts=contexts)
+
+
+def topic_rows(review, chapter: str, contexts=("result", "baseline", "method")) -> pd.DataFrame:
+    rows = with_topics(review)
+    return rows[rows["topic"].isin(TOPIC_CHAPTERS[chapter]) & rows["context"].isin(contexts)]
+
+
+def chapter_rows(review, chapter: str) -> pd.DataFrame:
+    """The rows a chapter shows: its disease's or topic's rows and every row its commentary discusses."""
+    own = topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS else disease_rows(review, chapter)
+    cited = review.rows[review.rows["evidence_id"].isin(commentary.cited_rows(review, chapter))]
+    return pd.concat([own, cited.drop(columns=[], errors="ignore")]).drop_duplicates("evidence_id").sort_index()
+
+
+# --- words ------------------------------------------------------------------------------------
+
+def listing(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def of_all(k: int, n: int) -> str:
+    """'Both of the two', 'All three of the three' reads badly: 'one of the five', 'all three', 'both'."""
+    if k == n == 2:
+        return "both"
+    if k == n:
+        return f"all {rr.number_word(k)}"
+    return f"{rr.number_word(k)} of the {rr.number_word(n)}"
+
+
+def disease_name(chapter: str, review) -> str:
+    diseases = chapter_diseases(review, chapter)
+    return listing([DISEASE_NAMES.get(d, d) for d in diseases]) or "related disorders"
+
+
+# --- sections ---------------------------------------------------------------------------------
+
+def show_commentary(review, chapter: str, section: str) -> None:
+    """Display the chapter section's commentary pieces (left out when their rows are gone)."""
+    for shown in commentary.pieces_for(review, chapter, section):
+        display(Markdown(shown.markdown()))
+
+
+def nothing(what: str) -> None:
+    display(Markdown(f"*{what}*"))
+
+
+def studies_of(review, rows: pd.DataFrame) -> pd.DataFrame:
+    ids = list(dict.fromkeys(rows["study_id"]))
+    return review.tables["studies"].set_index("study_id").loc[ids]
+
+
+def sources_sentence(review, chapter: str) -> str:
+    """Which sources report on the chapter's diseases, with their size and design, computed."""
+    rows = disease_rows(review, chapter)
+    total = len(review.tables["studies"])
+    if rows.empty:
+        return f"None of the {rr.number_word(total)} sources reports on {disease_name(chapter, review)}."
+    studies = studies_of(review, rows)
+    items = []
+    for study_id, study in studies.iterrows():
+        enrolled = _patients_with(review, study_id, chapter_diseases(review, chapter))
+        within = f", {enrolled} with the disease" if enrolled is not None and enrolled != study.patients_enrolled else ""
+        items.append(f"{rr.markdown_text(study.short_label)} ({rr.markdown_text(study.design)}, "
+                     f"{rr.markdown_text(study.publication_type)}; {study.patients_enrolled} patients{within})")
+    controlled = "all without a control group" if len(studies) > 1 else "without a control group"
+    lead = of_all(len(studies), total).capitalize()
+    verb = "reports" if len(studies) == 1 else "report"
+    return f"{lead} sources {verb} on {disease_name(chapter, review)}, {controlled}: {listing(items)}."
+
+
+def _patients_with(review, study_id: str, diseases) -> int | None:
+    """Patients of a study with the given diseases, from its 'patients enrolled' count rows."""
+    rows = review.select(studies=[study_id], diseases=diseases, contexts=["baseline"], statistics=["count", "percent"])
+    rows = rows[rows["outcome"].str.startswith("patients enrolled") | rows["outcome"].str.startswith("developed")]
+    counts = rows["numerator"].dropna()
+    return int(counts.sum()) if len(counts) else None
+
+
+def rate_rows(rows: pd.DataFrame, topics=("response",), contexts=("result",)) -> pd.DataFrame:
+    """Rows that are proportions with a denominator, of the given topics."""
+    keep = (rows["statistic"].isin(RATE_STATISTICS) & rows["denominator"].notna() & rows["context"].isin(contexts)
+            & rows["topic"].isin(topics))
+    return rows[keep]
+
+
+def _estimable(review, rows: pd.DataFrame) -> pd.DataFrame:
+    """Estimates (events, total, exact CI) of the rows whose events are known or uniquely inferred."""
+    from rtxreview.pooling import EstimateError, events_and_total
+    audited = review.audit.set_index("evidence_id", drop=False)
+    keep = []
+    for eid in rows["evidence_id"]:
+        try:
+            events_and_total(audited.loc[eid])
+            keep.append(eid)
+        except EstimateError:
+            continue
+    if not keep:
+        return pd.DataFrame()
+    return review.estimates(keep, [estimate_label(review.row(e)) for e in keep])
+
+
+def estimate_label(row: pd.Series) -> str:
+    """'Short label: outcome (subgroup, time point, intervention); denominator inferred'."""
+    details = [v for v in (row.get("subgroup"), row.get("timepoint"), row.get("intervention"))
+               if isinstance(v, str) and v and v not in ("whole cohort", "rituximab")]
+    text = f"{row['short_label']}: {row['outcome']}" + (f" ({'; '.join(details)})" if details else "")
+    return text + ("; denominator inferred" if row.get("denominator_source") == "inferred" else "")
+
+
+def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
+    """The chapter's results: study, outcome, events/total, proportion with its exact 95% CI, verdict."""
+    est = _estimable(review, rows)
+    if est.empty:
+        return HTML(f"<p><em>No {html.escape(caption.lower())} with a count and a denominator.</em></p>")
+    verdicts = dict(zip(rows["evidence_id"], rr.shown_verdicts(rows)))
+    head = "".join(f"<th>{h}</th>" for h in ("Finding", "Events/total", "Proportion (95% CI)", "Verdict"))
+    body = "".join(
+        f"<tr><td>{html.escape(r.label)}</td><td>{r.events}/{r.total}"
+        f"{'' if r.events_source == 'printed' else ' (events inferred)'}</td>"
+        f"<td>{rr.pct(r.events / r.total if r.total else 0)} ({rr.ci_text(r.ci_low, r.ci_high)})</td>"
+        f"<td>{rr.verdict_badge(verdicts[r.evidence_id])}</td></tr>" for r in est.itertuples())
+    return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
+                f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def show_results(review, chapter: str, topics=("response",), title: str = "Response") -> None:
+    rows = rate_rows(with_topics(review).loc[disease_rows(review, chapter).index], topics=topics)
+    if rows.empty:
+        nothing(f"No source gives a {title.lower()} with a denominator for this chapter.")
+        return
+    display(results_table(review, rows, f"{title}: every result with a denominator"))
+    est = _estimable(review, rows)
+    if len(est):
+        chart = charts.forest_plot(est.assign(weight=float("nan")), None,
+                                   title=f"{title}: single estimates, not pooled",
+                                   x_title="Proportion (exact 95% CI)")
+        display(charts.show(chart, f"{chapter}-{title.lower().replace(' ', '-')}-estimates"))
+
+
+def analyses_for(review, chapter: str) -> list[dict]:
+    diseases = set(chapter_diseases(review, chapter))
+    if chapter in TOPIC_CHAPTERS:
+        topics = set(TOPIC_CHAPTERS[chapter])
+        outcome_topic = dict(zip(review.tables["outcomes"]["outcome"], review.tables["outcomes"]["topic"]))
+        return [r for r in review.pooled.values() if outcome_topic.get(r["outcome"]) in topics]
+    return [r for r in review.pooled.values() if r["disease"] in diseases]
+
+
+def pooled_text(result: dict) -> str:
+    """What a declared analysis shows, in words computed from it: pooled or not, and why."""
+    rows, pooled = result["rows"], result["pooled"]
+    k = rows["study"].nunique()
+    studies = rr.markdown_text(listing(list(dict.fromkeys(rows["study"].map(str)))))
+    if pooled is None:
+        reason = result.get("not_pooled_reason") or result.get("reason") or "the studies are not comparable"
+        return (f"{of_all(k, k).capitalize() if k > 1 else 'One'} {'studies report' if k > 1 else 'study reports'} "
+                f"this outcome ({studies}). They are shown side by side and not pooled: {rr.markdown_text(reason)}.")
+    parts = [rr.pooled_sentence(result)]
+    q_p = pooled.get("q_p")
+    if q_p is not None:
+        parts.append(f"Cochran's Q tests whether the studies differ more than chance would explain "
+                     f"(p = {q_p:.3f}); I² = {pooled['i2']:.0f}% is the share of the variation between the "
+                     f"studies' results that is due to real differences rather than chance, not a test.")
+    else:
+        parts.append(f"I² = {pooled['i2']:.0f}% describes the share of the variation between the studies' results "
+                     "that is due to real differences rather than chance; it is not a test.")
+    if pooled.get("pi_low") is None:
+        parts.append(f"With k = {k} {'study' if k == 1 else 'studies'} there is no prediction interval: "
+                     "it needs at least three.")
+    inferred = rows[rows["events_source"] != "printed"]
+    if len(inferred):
+        parts.append(f"{rr.plural(len(inferred), 'input')} {'is' if len(inferred) == 1 else 'are'} inferred, "
+                     "not printed (see the labels).")
+    return " ".join(parts)
+
+
+def show_analyses(review, chapter: str) -> None:
+    results = analyses_for(review, chapter)
+    if not results:
+        nothing("The data declare no pooled analysis for this chapter.")
+        return
+    for result in results:
+        display(Markdown(f"### {rr.markdown_text(result['title'])}"))
+        chart = charts.forest_plot(result["rows"], result["pooled"], title=result["title"])
+        display(charts.show(chart, f"forest-{result['analysis_id']}"))
+        display(Markdown(pooled_text(result)))
+
+
+def per_patient_studies(review, chapter: str) -> list[str]:
+    """Studies with a per-patient platelet table whose rows report on the chapter's diseases."""
+    patients = review.tables["patients"]
+    with_table = set(patients.loc[patients["measure"].str.startswith("platelets_month_"), "study_id"])
+    return [s for s in dict.fromkeys(disease_rows(review, chapter)["study_id"]) if s in with_table]
+
+
+def show_per_patient(review, chapter: str) -> None:
+    studies = per_patient_studies(review, chapter)
+    if not studies:
+        nothing("No source of this chapter prints a per-patient table.")
+        return
+    for study_id in studies:
+        display(Markdown(f"### {rr.markdown_text(review.study_label(study_id))}"))
+        display(rr.response_chart(review, study_id))
+        display(rr.trajectory_chart(review, study_id))
+        display(rr.rederived_table(review, study_id))
+
+
+def show_findings(review, rows: pd.DataFrame) -> None:
+    """The rows' numbers that do not reproduce, and the failing checks of their studies."""
+    found = rows[rows["verdict"].isin(rr.SHOWN_EXPLANATIONS)]
+    checks = review.checks[(review.checks["status"] == "fail") & review.checks["study_id"].isin(rows["study_id"])]
+    if found.empty and checks.empty:
+        nothing("Every number of this chapter that could be recomputed reproduces, and every check passes.")
+        return
+    if len(found):
+        display(Markdown("\n".join(f"- **{rr.markdown_text(r.short_label)}**, {rr.markdown_text(rr.finding_text(r._asdict()))} "
+                                   f"(`{r.evidence_id}`): {rr.markdown_text(r.explanation)}" for r in found.itertuples())))
+    if len(checks):
+        display(rr.checks_table(review, check_ids=list(checks["check_id"])))
+
+
+def show_all_rows(review, rows: pd.DataFrame, caption: str) -> None:
+    """Every number of the chapter with its verdict, folded: the results above are what most read."""
+    summary = rr.verdict_summary(rows)
+    display(HTML(f'<details class="rtx-all-rows"><summary>All {html.escape(summary)} (open to read every '
+                 f"number, its quote and its verdict)</summary>{rr.evidence_table(rows, caption).data}</details>"))
+
+
+def bottom_line(review, chapter: str) -> str:
+    """The chapter's clinical bottom line, computed: in whom, how often, how certain."""
+    rows = with_topics(review).loc[disease_rows(review, chapter).index]
+    if rows.empty:
+        return f"**In short.** No source in this review reports on {disease_name(chapter, review)}."
+    studies = studies_of(review, rows)
+    est = _estimable(review, rate_rows(rows))
+    kinds = studies["publication_type"].value_counts()
+    sentences = [f"**In short.** {rr.plural(len(studies), 'uncontrolled source')} "
+                 f"({', '.join(f'{n} {rr.markdown_text(k)}' for k, n in kinds.items())}) "
+                 f"{'reports' if len(studies) == 1 else 'report'} on rituximab in {disease_name(chapter, review)}."]
+    if len(est):
+        lo, hi = est.loc[(est.events / est.total).idxmin()], est.loc[(est.events / est.total).idxmax()]
+        span = (f"{lo.events} of {lo.total}" if lo.evidence_id == hi.evidence_id
+                else f"from {lo.events} of {lo.total} ({rr.markdown_text(lo.label)}) to {hi.events} of {hi.total} "
+                     f"({rr.markdown_text(hi.label)})")
+        sentences.append(f"Across {rr.plural(len(est), 'response figure')} with a denominator, the proportion "
+                         f"responding ranged {span}; the definitions, time points and denominators differ.")
+    sentences.append("None compares rituximab with another treatment, so these figures describe the patients "
+                     "reported, not the effect of rituximab, and the certainty of the evidence is very low.")
+    return " ".join(sentences)
+
+
+def show_patients(review, chapter: str) -> None:
+    """Who the patients were: the chapter's baseline rows (age, sex, phase, previous treatment …)."""
+    rows = disease_rows(review, chapter, contexts=("baseline",))
+    if rows.empty:
+        nothing("No source describes the patients of this chapter separately.")
+        return
+    body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(rr.finding_text(r))}</td>"
+                   f"<td>{html.escape(rr.printed_value(r))}</td><td>{html.escape(rr.fraction_text(r))}</td></tr>"
+                   for _, r in rows.iterrows())
+    head = "".join(f"<th>{h}</th>" for h in ("Source", "Characteristic", "As printed", "n/N"))
+    caption = "Patient characteristics as the sources print them"
+    display(HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{caption}">'
+                 f'<table class="rtx-evidence"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
+                 f"<tbody>{body}</tbody></table></div>"))

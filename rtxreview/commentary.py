@@ -1,0 +1,295 @@
+"""Editorial commentary about particular studies, kept apart from chapter code and tied to its rows.
+
+A piece of commentary is a Markdown file in ``book/commentary/`` with YAML front matter::
+
+    ---
+    chapter: itp                 # the chapter that shows it
+    section: results             # where in the chapter (see SECTIONS)
+    rows: [evidence ids it discusses]
+    checks: [check ids it discusses]          # optional
+    patients: [study ids whose per-patient table it uses]   # optional
+    digest: <sha256 of those rows when the piece was last read against them>
+    ---
+    Text. Every number comes from the declared rows through the template functions
+    ({{ count("…") }}, {{ printed("…") }}, {{ row("…").reported }} …), never typed.
+
+The body is a Jinja template (a maintained engine; only the row lookups and the digest are written
+here). A lookup of a row the piece does not declare is an error, so a piece cannot quote a row it is
+not tied to. When a chapter is built:
+
+- every declared row present and unchanged: the piece is shown;
+- a declared row absent (a study removed, ids renamed): the piece is left out, and the build lists it;
+- a declared row changed since the digest was recorded: the piece is shown under a visible mark
+  ("the evidence changed since this note was written") and the build warns, until a reviewer re-reads
+  it and accepts it again (``python -m rtxreview commentary accept NAME``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import yaml
+
+SECTIONS = ("bottom-line", "sources", "patients", "results", "pooled", "per-patient", "findings")
+FOLDER = Path("book") / "commentary"
+CHANGED_MARK = ("The evidence changed since this note was written: a reviewer has not yet re-read it "
+                "against the rows it discusses")
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
+
+
+class CommentaryError(ValueError):
+    """A commentary file that cannot be read, or a template that fails on its rows."""
+
+
+@dataclass
+class Piece:
+    path: Path
+    chapter: str
+    section: str
+    rows: list[str]
+    checks: list[str] = field(default_factory=list)
+    patients: list[str] = field(default_factory=list)
+    digest: str = ""
+    body: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def commentary_folder() -> Path:
+    """The book's ``book/commentary``, from here upwards (chapters run from ``book/`` and from the
+    repository root). The book's commentary applies to whatever data a chapter reads: pieces whose
+    rows that data lacks are left out."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / FOLDER).is_dir():
+            return folder / FOLDER
+    return here / FOLDER
+
+
+def read_piece(path: Path) -> Piece:
+    text = path.read_text(encoding="utf-8")
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise CommentaryError(f"{path}: no YAML front matter between '---' lines")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise CommentaryError(f"{path}: front matter is not YAML: {exc}") from None
+    missing = [key for key in ("chapter", "section", "rows") if key not in meta]
+    if missing:
+        raise CommentaryError(f"{path}: front matter lacks {', '.join(missing)}")
+    if meta["section"] not in SECTIONS:
+        raise CommentaryError(f"{path}: section {meta['section']!r} is not one of {', '.join(SECTIONS)}")
+    return Piece(path=path, chapter=str(meta["chapter"]), section=meta["section"],
+                 rows=[str(r) for r in meta["rows"] or []], checks=[str(c) for c in meta.get("checks") or []],
+                 patients=[str(p) for p in meta.get("patients") or []], digest=str(meta.get("digest") or ""),
+                 body=match.group(2))
+
+
+def read_pieces(folder: Path) -> list[Piece]:
+    return [read_piece(path) for path in sorted(Path(folder).glob("*.md"))]
+
+
+class RowTexts:
+    """The data files as printed text (no parsing), indexed for digests: a digest changes only when a
+    declared row's text changes, whatever the validator or the audit make of it."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+
+    def _table(self, name: str, key: str) -> dict[str, str]:
+        path = self.data_dir / f"{name}.csv"
+        if not path.is_file():
+            return {}
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return {k: json.dumps(r, sort_keys=True, ensure_ascii=False)
+                for k, r in zip(frame[key], frame.to_dict("records"))}
+
+    @cached_property
+    def evidence(self) -> dict[str, str]:
+        return self._table("evidence", "evidence_id")
+
+    @cached_property
+    def checks(self) -> dict[str, str]:
+        return self._table("checks", "check_id")
+
+    @cached_property
+    def patients(self) -> dict[str, str]:
+        path = self.data_dir / "patients.csv"
+        if not path.is_file():
+            return {}
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        return {study: frame[frame["study_id"] == study].to_csv(index=False) for study in frame["study_id"].unique()}
+
+    def missing(self, piece: Piece) -> list[str]:
+        return ([r for r in piece.rows if r not in self.evidence] + [c for c in piece.checks if c not in self.checks]
+                + [p for p in piece.patients if p not in self.patients])
+
+    def digest(self, piece: Piece) -> str:
+        parts = ([self.evidence[r] for r in piece.rows] + [self.checks[c] for c in piece.checks]
+                 + [self.patients[p] for p in piece.patients])
+        return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+    def status(self, piece: Piece) -> str:
+        """'current', 'changed' or 'absent' (some declared row is not in the data)."""
+        if self.missing(piece):
+            return "absent"
+        return "current" if self.digest(piece) == piece.digest else "changed"
+
+
+def statuses(data_dir: Path, folder: Path | None = None) -> pd.DataFrame:
+    """One row per piece: name, chapter, section, status and the rows it misses."""
+    texts = RowTexts(data_dir)
+    pieces = read_pieces(folder or commentary_folder())
+    return pd.DataFrame([{"piece": p.name, "chapter": p.chapter, "section": p.section, "status": texts.status(p),
+                          "missing": " ".join(texts.missing(p))} for p in pieces],
+                        columns=["piece", "chapter", "section", "status", "missing"])
+
+
+def accept(data_dir: Path, name: str, folder: Path | None = None) -> str:
+    """Record the current digest of piece ``name`` after a reviewer has re-read it; return it."""
+    folder = folder or commentary_folder()
+    path = Path(folder) / f"{name}.md"
+    if not path.is_file():
+        raise CommentaryError(f"no commentary piece {path}")
+    piece = read_piece(path)
+    texts = RowTexts(data_dir)
+    missing = texts.missing(piece)
+    if missing:
+        raise CommentaryError(f"{path}: rows {', '.join(missing)} are not in {data_dir}; edit the piece first")
+    new = texts.digest(piece)
+    text = path.read_text(encoding="utf-8")
+    head, body = text.split("\n---\n", 1)
+    if re.search(r"^digest:.*$", head, flags=re.M):
+        head = re.sub(r"^digest:.*$", f"digest: {new}", head, count=1, flags=re.M)
+    else:
+        head += f"\ndigest: {new}"
+    path.write_text(f"{head}\n---\n{body}", encoding="utf-8")
+    return new
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+def _environment() -> jinja2.Environment:
+    from rtxreview import report as rr
+    from rtxreview.percent import compatible_numerators
+
+    def safe(value):
+        # Text from the data is escaped like every other glued text; numbers and template text are not.
+        return rr.markdown_text(value) if isinstance(value, _DataText) else value
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, finalize=safe, keep_trailing_newline=False,
+                             autoescape=False)
+    env.globals.update(number_word=rr.number_word, pct=rr.pct, ci_text=rr.ci_text, plural=rr.plural,
+                       not_a_count_of=rr.not_a_count_of, compatible_numerators=compatible_numerators,
+                       int=int, len=len, sum=sum, sorted=sorted, str=str, min=min, max=max, abs=abs,
+                       range=range, list=list, zip=zip)
+    return env
+
+
+class _DataText(str):
+    """A string taken from the data: escaped when printed."""
+
+
+class _Lookups:
+    """Template functions restricted to the rows a piece declares."""
+
+    def __init__(self, review, piece: Piece):
+        self.review, self.piece = review, piece
+
+    def _allowed(self, kind: str, key: str, declared: list[str]) -> str:
+        if key not in declared:
+            raise CommentaryError(f"{self.piece.path}: uses {kind} {key!r}, which its front matter does not declare")
+        return key
+
+    def row(self, evidence_id: str):
+        row = self.review.row(self._allowed("row", evidence_id, self.piece.rows))
+        return row.map(lambda v: _DataText(v) if isinstance(v, str) else v)
+
+    def count(self, evidence_id: str) -> int:
+        return self.review.count(self._allowed("row", evidence_id, self.piece.rows))
+
+    def printed(self, evidence_id: str) -> str:
+        return _DataText(self.review.printed(self._allowed("row", evidence_id, self.piece.rows)))
+
+    def check(self, check_id: str):
+        return self.review.check(self._allowed("check", check_id, self.piece.checks))
+
+    def estimate(self, evidence_id: str):
+        self._allowed("row", evidence_id, self.piece.rows)
+        return self.review.estimates([evidence_id]).iloc[0]
+
+    def responses(self, study_id: str) -> pd.DataFrame:
+        return self.review.responses(self._allowed("per-patient table", study_id, self.piece.patients))
+
+    def split(self, groups: dict, complete_row: str):
+        """The reconstruction of a series' per-group counts (``rtxreview.reconstruct``)."""
+        from rtxreview.reconstruct import series_split
+        for cr_row, enrolled, relapse_row in groups.values():
+            for evidence_id in [cr_row, *enrolled, relapse_row, complete_row]:
+                self._allowed("row", evidence_id, self.piece.rows)
+        return series_split(self.review, groups, complete_row)
+
+    def functions(self) -> dict:
+        return {name: getattr(self, name) for name in ("row", "count", "printed", "check", "estimate",
+                                                       "responses", "split")}
+
+
+def render(review, piece: Piece) -> str:
+    try:
+        template = _environment().from_string(piece.body)
+        return template.render(**_Lookups(review, piece).functions()).strip()
+    except CommentaryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - name the piece whose template failed
+        raise CommentaryError(f"{piece.path}: {type(exc).__name__}: {exc}") from exc
+
+
+@dataclass
+class Shown:
+    piece: Piece
+    status: str
+    text: str
+
+    def markdown(self) -> str:
+        if self.status == "changed":
+            return f"```{{admonition}} {CHANGED_MARK}\n:class: warning rtx-stale\n{self.text}\n```"
+        return self.text
+
+
+def pieces_for(review, chapter: str, section: str, folder: Path | None = None) -> list[Shown]:
+    """The chapter section's pieces whose rows are all present, rendered, with their status."""
+    folder = folder or commentary_folder()
+    texts = _row_texts(review)
+    shown = []
+    for piece in read_pieces(folder):
+        if piece.chapter != chapter or piece.section != section:
+            continue
+        status = texts.status(piece)
+        if status != "absent":
+            shown.append(Shown(piece, status, render(review, piece)))
+    return shown
+
+
+def cited_rows(review, chapter: str, folder: Path | None = None) -> list[str]:
+    """Every row that the chapter's shown pieces discuss (they belong in its table)."""
+    folder = folder or commentary_folder()
+    texts = _row_texts(review)
+    return [r for p in read_pieces(folder) if p.chapter == chapter and texts.status(p) != "absent" for r in p.rows]
+
+
+def _row_texts(review) -> RowTexts:
+    texts = getattr(review, "_commentary_texts", None)
+    if texts is None or texts.data_dir != Path(review.data_dir):
+        texts = RowTexts(review.data_dir)
+        review._commentary_texts = texts
+    return texts
