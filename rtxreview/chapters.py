@@ -128,15 +128,23 @@ def _patients_with(review, study_id: str, diseases) -> int | None:
     """Patients of a study with the given diseases, from its 'patients enrolled' count rows."""
     rows = review.select(studies=[study_id], diseases=diseases, contexts=["baseline"], statistics=["count", "percent"])
     rows = rows[rows["outcome"].str.startswith("patients enrolled") | rows["outcome"].str.startswith("developed")]
-    counts = rows["numerator"].dropna()
+    counts = rows.dropna(subset=["numerator"]).groupby("disease")["numerator"].max()
     return int(counts.sum()) if len(counts) else None
 
 
-def rate_rows(rows: pd.DataFrame, topics=("response",), contexts=("result",)) -> pd.DataFrame:
-    """Rows that are proportions with a denominator, of the given topics."""
+def rate_rows(rows: pd.DataFrame, topics=("response",), contexts=("result",), rituximab: bool | None = True
+              ) -> pd.DataFrame:
+    """Rows that are proportions with a denominator, of the given topics; with ``rituximab`` True, only
+    rows whose intervention is rituximab (alone or combined), False only the others, None all."""
     keep = (rows["statistic"].isin(RATE_STATISTICS) & rows["denominator"].notna() & rows["context"].isin(contexts)
             & rows["topic"].isin(topics))
+    if rituximab is not None:
+        keep &= given_rituximab(rows) == rituximab
     return rows[keep]
+
+
+def given_rituximab(rows: pd.DataFrame) -> pd.Series:
+    return rows["intervention"].fillna("").str.contains("rituximab", case=False)
 
 
 def _estimable(review, rows: pd.DataFrame) -> pd.DataFrame:
@@ -180,18 +188,33 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
 
 
-def show_results(review, chapter: str, topics=("response",), title: str = "Response") -> None:
-    rows = rate_rows(with_topics(review).loc[disease_rows(review, chapter).index], topics=topics)
-    if rows.empty:
-        nothing(f"No source gives a {title.lower()} with a denominator for this chapter.")
-        return
-    display(results_table(review, rows, f"{title}: every result with a denominator"))
-    est = _estimable(review, rows)
-    if len(est):
-        chart = charts.forest_plot(est.assign(weight=float("nan")), None,
-                                   title=f"{title}: single estimates, not pooled",
-                                   x_title="Proportion (exact 95% CI)")
-        display(charts.show(chart, f"{chapter}-{title.lower().replace(' ', '-')}-estimates"))
+def show_results(review, chapter: str, topics=("response",), title: str = "Response to rituximab") -> None:
+    """Every rate of the chapter's topics given with rituximab, as a table and a chart; then, apart,
+    the same sources' rates under other treatments (context, not evidence on rituximab)."""
+    rows = with_topics(review).loc[chapter_index(review, chapter)]
+    own = rate_rows(rows, topics=topics)
+    if own.empty:
+        nothing(f"No source gives a {title[0].lower() + title[1:]} with a denominator for this chapter.")
+    else:
+        display(results_table(review, own, f"{title}: every result with a denominator"))
+        est = _estimable(review, own)
+        if len(est):
+            chart = charts.forest_plot(est.assign(weight=float("nan")), None,
+                                       title=f"{title}: single estimates, not pooled",
+                                       x_title="Proportion (exact 95% CI)")
+            display(charts.show(chart, _slug(f"{chapter}-{title}-estimates")))
+    other = rate_rows(rows, topics=topics, rituximab=False)
+    if len(other):
+        display(results_table(review, other, "The same sources: results under other treatments or none "
+                                             "(context only, not evidence on rituximab)"))
+
+
+def _slug(text: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
+
+
+def chapter_index(review, chapter: str) -> pd.Index:
+    return (topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS else disease_rows(review, chapter)).index
 
 
 def analyses_for(review, chapter: str) -> list[dict]:
@@ -238,8 +261,9 @@ def show_analyses(review, chapter: str) -> None:
         return
     for result in results:
         display(Markdown(f"### {rr.markdown_text(result['title'])}"))
-        chart = charts.forest_plot(result["rows"], result["pooled"], title=result["title"])
-        display(charts.show(chart, f"forest-{result['analysis_id']}"))
+        rows = result["rows"] if "weight" in result["rows"] else result["rows"].assign(weight=float("nan"))
+        chart = charts.forest_plot(rows, result["pooled"], title=result["title"])
+        display(charts.show(chart, _slug(f"forest-{result['analysis_id']}")))
         display(Markdown(pooled_text(result)))
 
 
@@ -291,19 +315,32 @@ def bottom_line(review, chapter: str) -> str:
     studies = studies_of(review, rows)
     est = _estimable(review, rate_rows(rows))
     kinds = studies["publication_type"].value_counts()
-    sentences = [f"**In short.** {rr.plural(len(studies), 'uncontrolled source')} "
-                 f"({', '.join(f'{n} {rr.markdown_text(k)}' for k, n in kinds.items())}) "
+    kinds_text = listing([f"{rr.number_word(n)} {k if n == 1 else k + 's'}" for k, n in kinds.items()])
+    sentences = [f"**In short.** {rr.number_word(len(studies), capital=True)} uncontrolled "
+                 f"{'source' if len(studies) == 1 else 'sources'} ({rr.markdown_text(kinds_text)}) "
                  f"{'reports' if len(studies) == 1 else 'report'} on rituximab in {disease_name(chapter, review)}."]
     if len(est):
-        lo, hi = est.loc[(est.events / est.total).idxmin()], est.loc[(est.events / est.total).idxmax()]
-        span = (f"{lo.events} of {lo.total}" if lo.evidence_id == hi.evidence_id
-                else f"from {lo.events} of {lo.total} ({rr.markdown_text(lo.label)}) to {hi.events} of {hi.total} "
-                     f"({rr.markdown_text(hi.label)})")
-        sentences.append(f"Across {rr.plural(len(est), 'response figure')} with a denominator, the proportion "
-                         f"responding ranged {span}; the definitions, time points and denominators differ.")
+        share = est.events / est.total
+        lo, hi = est.loc[share.idxmin()], est.loc[share.idxmax()]
+        span = (f"was {lo.events} of {lo.total}" if len(est) == 1
+                else f"ranged from {lo.events} of {lo.total} to {hi.events} of {hi.total}")
+        sentences.append(f"Across {rr.plural(len(est), 'response figure')} for rituximab with a denominator "
+                         f"(from {rr.plural(est['study'].nunique(), 'source')}), the proportion responding {span}; "
+                         "the response definitions, time points and denominators differ (see the table below).")
     sentences.append("None compares rituximab with another treatment, so these figures describe the patients "
                      "reported, not the effect of rituximab, and the certainty of the evidence is very low.")
     return " ".join(sentences)
+
+
+def facts_table(rows: pd.DataFrame, caption: str) -> HTML:
+    """Numbers that are not proportions (medians, ranges, doses, counts without a group), as printed."""
+    body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(rr.finding_text(r))}</td>"
+                   f"<td>{html.escape(rr.printed_value(r))}</td><td>{html.escape(rr.fraction_text(r))}</td></tr>"
+                   for _, r in rows.iterrows())
+    head = "".join(f"<th>{h}</th>" for h in ("Source", "What", "As printed", "n/N"))
+    return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
+                f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr>'
+                f"</thead><tbody>{body}</tbody></table></div>")
 
 
 def show_patients(review, chapter: str) -> None:
@@ -312,11 +349,86 @@ def show_patients(review, chapter: str) -> None:
     if rows.empty:
         nothing("No source describes the patients of this chapter separately.")
         return
-    body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(rr.finding_text(r))}</td>"
-                   f"<td>{html.escape(rr.printed_value(r))}</td><td>{html.escape(rr.fraction_text(r))}</td></tr>"
-                   for _, r in rows.iterrows())
-    head = "".join(f"<th>{h}</th>" for h in ("Source", "Characteristic", "As printed", "n/N"))
-    caption = "Patient characteristics as the sources print them"
-    display(HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{caption}">'
-                 f'<table class="rtx-evidence"><caption>{caption}</caption><thead><tr>{head}</tr></thead>'
-                 f"<tbody>{body}</tbody></table></div>"))
+    display(facts_table(rows, "Patient characteristics as the sources print them"))
+
+
+def show_topic(review, chapter: str, topics: tuple[str, ...], title: str, rituximab: bool | None = True) -> None:
+    """A topic's proportions (table and chart) and its other numbers, for rows given rituximab
+    (``rituximab`` True), under other or unstated treatment (False), or all (None)."""
+    rows = with_topics(review).loc[topic_rows(review, chapter, contexts=("result", "baseline")).index]
+    rows = rows[rows["topic"].isin(topics)]
+    if rituximab is not None:
+        rows = rows[given_rituximab(rows) == rituximab]
+    if rows.empty:
+        nothing(f"No source reports {title[0].lower() + title[1:]}.")
+        return
+    rates = rate_rows(rows, topics=topics, contexts=("result", "baseline"), rituximab=None)
+    if len(rates):
+        display(results_table(review, rates, f"{title}: proportions"))
+        est = _estimable(review, rates)
+        if len(est):
+            chart = charts.forest_plot(est.assign(weight=float("nan")), None, title=title,
+                                       x_title="Proportion of patients (exact 95% CI)")
+            display(charts.show(chart, _slug(f"{chapter}-{title}")))
+    others = rows.drop(index=rates.index)
+    if len(others):
+        display(facts_table(others, f"{title}: other numbers as printed"))
+
+
+def comparisons(review, rows: pd.DataFrame) -> pd.DataFrame:
+    """The two-group comparisons (derivations.csv, method two_by_two) among ``rows``: each group's
+    counts and the difference of proportions (second minus first) with its Newcombe 95% CI."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+    links = review.tables["derivations"]
+    links = links[(links["method"] == "two_by_two") & links["evidence_id"].isin(rows["evidence_id"])]
+    out = []
+    for link in links.itertuples():
+        a, b = review.row(link.group_a), review.row(link.group_b)
+        if pd.isna(a.numerator) or pd.isna(b.numerator) or pd.isna(a.denominator) or pd.isna(b.denominator):
+            continue
+        ka, na, kb, nb = int(a.numerator), int(a.denominator), int(b.numerator), int(b.denominator)
+        low, high = confint_proportions_2indep(kb, nb, ka, na, method="newcomb", compare="diff")
+        out.append(dict(evidence_id=link.evidence_id, description=link.description, a=estimate_label(a),
+                        b=estimate_label(b), ka=ka, na=na, kb=kb, nb=nb, diff=kb / nb - ka / na,
+                        low=float(low), high=float(high), printed=review.row(link.evidence_id).reported))
+    return pd.DataFrame(out)
+
+
+def show_comparisons(review, rows: pd.DataFrame) -> None:
+    found = comparisons(review, rows)
+    if found.empty:
+        nothing("No source compares two groups of this chapter's patients.")
+        return
+    lines = [f"- **{rr.markdown_text(c.description)}.** {rr.markdown_text(c.a)}: {c.ka}/{c.na} "
+             f"({rr.pct(c.ka / c.na)}); {rr.markdown_text(c.b)}: {c.kb}/{c.nb} ({rr.pct(c.kb / c.nb)}). "
+             f"Difference (second minus first) {100 * c.diff:+.1f} percentage points, 95% CI "
+             f"{100 * c.low:+.1f} to {100 * c.high:+.1f} (Newcombe, computed here); printed: "
+             f"“{rr.markdown_text(c.printed)}”. A non-significant test does not show that the groups are "
+             f"equivalent: the interval shows which differences the data still allow."
+             for c in found.itertuples()]
+    display(Markdown("\n".join(lines)))
+
+
+def intro_bottom_lines(review) -> str:
+    """Each disease chapter's bottom line, linked, for the book's first screen."""
+    chapters = [*DISEASE_CHAPTERS, OTHER_CHAPTER]
+    return "\n\n".join(f"{{doc}}`{c}`: {bottom_line(review, c).removeprefix('**In short.** ')}" for c in chapters)
+
+
+def show_study_cards(review) -> None:
+    """Every source's card and its design facts and definitions, in the order of studies.csv."""
+    for study_id in review.tables["studies"]["study_id"]:
+        display(rr.study_card(review, study_id))
+        methods = review.select(studies=[study_id], contexts=["method"])
+        if len(methods):
+            display(rr.evidence_table(methods, f"{review.study_label(study_id)}: design facts and definitions"))
+
+
+def show_all_rederived(review) -> None:
+    """The per-patient re-derivation of every study with a per-patient platelet table."""
+    patients = review.tables["patients"]
+    studies = patients.loc[patients["measure"].str.startswith("platelets_month_"), "study_id"].unique()
+    if not len(studies):
+        nothing("No source prints a per-patient platelet table.")
+    for study_id in studies:
+        display(rr.rederived_table(review, study_id))

@@ -430,7 +430,7 @@ def response_counts_long(review: Review, study_id: str) -> pd.DataFrame:
 def response_chart(review: Review, study_id: str) -> HTML:
     chart = charts.response_over_time(response_counts_long(review, study_id),
                                       title="Response by month after the first dose (intention to treat)")
-    return charts.show(chart, f"response-{study_id.replace('_', '-')}")
+    return charts.show(chart, f"response-{re.sub('[^a-z0-9]+', '-', study_id.lower())}")
 
 
 def trajectory_chart(review: Review, study_id: str) -> HTML:
@@ -438,7 +438,7 @@ def trajectory_chart(review: Review, study_id: str) -> HTML:
     long = table.reset_index().melt(id_vars="patient", var_name="month", value_name="platelets")
     long = long.astype({"patient": int, "month": int}).assign(platelets=long["platelets"].astype("Float64"))
     chart = charts.platelet_trajectories(long, title="Platelet count of each patient")
-    return charts.show(chart, f"platelets-{study_id.replace('_', '-')}")
+    return charts.show(chart, f"platelets-{re.sub('[^a-z0-9]+', '-', study_id.lower())}")
 
 
 def rederived_table(review: Review, study_id: str) -> HTML:
