@@ -3,8 +3,9 @@ Random-effects meta-analysis of single proportions on the logit scale.
 
 * :func:`logit_effects` -- logit proportions and their variances, with metafor's
   continuity correction for studies with no events or only events.
-* :func:`pool_proportions` -- the pooled proportion with heterogeneity statistics
-  (Cochran's Q and its p-value, I², tau²) and a prediction interval.
+* :func:`pool_proportions` -- the pooled proportion with its Hartung-Knapp interval,
+  heterogeneity statistics (Cochran's Q and its p-value, I², tau²) and a prediction
+  interval from three studies up.
 
 The between-study variance and the inverse-variance summary come from statsmodels'
 ``combine_effects``; what it lacks (truncating a negative DerSimonian-Laird tau², checking
@@ -13,6 +14,9 @@ results from R's metafor are stored in ``tests/results/``.
 
 References
 ----------
+Hartung, J., & Knapp, G. (2001). A refined method for the meta-analysis of controlled
+clinical trials with binary outcome. Statistics in Medicine, 20(24), 3875-3889.
+
 DerSimonian, R., & Laird, N. (1986). Meta-analysis in clinical trials. Controlled Clinical
 Trials, 7(3), 177-188.
 
@@ -63,17 +67,31 @@ class PooledProportion:
         Between-study variance estimator, ``"PM"`` or ``"DL"``.
     k : int
         Number of studies pooled.
-    estimate, ci_low, ci_high : float
-        Pooled proportion and its confidence interval (proportions, 0..1).
+    estimate : float
+        Pooled proportion (0..1).
+    ci_low, ci_high : float
+        Hartung-Knapp(-Sidik-Jonkman) confidence interval: t with k - 1 df
+        and the HK variance (proportions). The interval the review reports.
+    z_ci_low, z_ci_high : float
+        The normal-based (Wald) interval of the same model, for comparison:
+        it ignores the uncertainty in tau-squared and is too narrow with few
+        studies.
+    ci_method : str
+        How ``ci_low, ci_high`` were computed, in words.
     pi_low, pi_high : float or None
         Prediction interval for the proportion in a new study (Higgins,
         Thompson & Spiegelhalter 2009, t with k - 2 df); None when k < 3.
+    pi_reason : str
+        Why there is no prediction interval; empty when there is one.
     tau2 : float
         Between-study variance on the logit scale (never negative).
     i2 : float
-        I-squared in percent, ``max(0, (Q - df) / Q) * 100``.
-    q, q_pvalue : float
-        Cochran's Q and its chi-square p-value with k - 1 df.
+        I-squared in percent, ``max(0, (Q - df) / Q) * 100``: the share of
+        the variability between estimates that is due to heterogeneity
+        rather than chance. A description, not a test.
+    q, q_df, q_pvalue : float
+        Cochran's Q, its degrees of freedom (k - 1) and its chi-square
+        p-value: the test of homogeneity.
     weights : ndarray
         Relative random-effects weights in input order, summing to 1.
     note : str
@@ -87,11 +105,16 @@ class PooledProportion:
     estimate: float
     ci_low: float
     ci_high: float
+    z_ci_low: float
+    z_ci_high: float
+    ci_method: str
     pi_low: float | None
     pi_high: float | None
+    pi_reason: str
     tau2: float
     i2: float
     q: float
+    q_df: int
     q_pvalue: float
     weights: np.ndarray
     note: str
@@ -181,16 +204,27 @@ def _paule_mandel_by_root_finding(logit: np.ndarray, variance: np.ndarray) -> fl
 
 def _random_effects_summary(
     logit: np.ndarray, variance: np.ndarray, tau2: float
-) -> tuple[float, float, np.ndarray]:
-    """Inverse-variance pooled mean, its SE and relative weights for a given tau2.
+) -> tuple[float, float, float, np.ndarray]:
+    """Inverse-variance pooled mean, its SE, its Hartung-Knapp variance and relative weights.
 
-    The same formulas as statsmodels' combine_effects, for a tau2 that
+    The same formulas as statsmodels' combine_effects (``mean_effect_re``,
+    ``sd_eff_w_re``, ``var_hksj_re``, ``weights_rel_re``), for a tau2 that
     statsmodels did not produce itself.
     """
     weights = 1.0 / (variance + tau2)
-    mean = float(np.sum(weights * logit) / np.sum(weights))
+    relative = weights / np.sum(weights)
+    mean = float(np.sum(relative * logit))
     se = float(math.sqrt(1.0 / np.sum(weights)))
-    return mean, se, weights / np.sum(weights)
+    var_hk = float(np.sum(relative * (logit - mean) ** 2) / (logit.size - 1))
+    return mean, se, var_hk, relative
+
+
+NO_PREDICTION_INTERVAL = (
+    "no prediction interval with fewer than 3 studies: it uses t with k - 2 degrees of freedom, "
+    "which do not exist for k = 2, and tau\u00b2 estimated from two studies says almost nothing "
+    "about how true effects vary"
+)
+HARTUNG_KNAPP = "Hartung-Knapp-Sidik-Jonkman (t with k - 1 df)"
 
 
 _METHOD_DESCRIPTIONS = {
@@ -235,8 +269,25 @@ def pool_proportions(events, totals, estimator="PM", alpha=0.05) -> PooledPropor
     Effects and variances come from :func:`logit_effects`. Pooling uses
     ``statsmodels.stats.meta_analysis.combine_effects`` with
     ``method_re="iterated"`` (Paule-Mandel) or ``method_re="chi2"``
-    (DerSimonian-Laird). The confidence interval is the normal (Wald)
-    interval on the logit scale, back-transformed with the inverse logit.
+    (DerSimonian-Laird). The reported confidence interval is the
+    Hartung-Knapp(-Sidik-Jonkman) one: ``mu +/- t_{k-1, 1-alpha/2} *
+    sqrt(v_HK)`` with ``v_HK = sum w_i (y_i - mu)^2 / ((k - 1) sum w_i)``,
+    the estimated-scale variance statsmodels computes as ``var_hksj_re`` and
+    uses with ``combine_effects(..., use_t=True)`` (Hartung & Knapp 2001;
+    Sidik & Jonkman 2002). With two studies the t quantile has one degree of
+    freedom (12.7), so the interval is very wide: it carries the uncertainty
+    in tau-squared that the normal (Wald) interval, kept as ``z_ci_low`` and
+    ``z_ci_high``, ignores (IntHout, Ioannidis & Borm 2014). It is not
+    truncated: like metafor's ``test="knha"`` (not ``"adhoc"``), it can be
+    narrower than the Wald interval when the estimates agree closely, and
+    `note` then says so. Both intervals are back-transformed with the
+    inverse logit. Checked against metafor in ``tests/results/``.
+
+    Cochran's Q (with its chi-square p-value on k - 1 df) tests whether the
+    studies share one true proportion; with few studies the test has little
+    power, so a large p-value is no evidence of homogeneity. I-squared
+    describes what share of the variability is due to heterogeneity rather
+    than chance; it is not a test (Higgins & Thompson 2002).
 
     statsmodels does not truncate the DerSimonian-Laird tau-squared at 0:
     on homogeneous data it returns a negative tau-squared, a NaN standard
@@ -254,7 +305,28 @@ def pool_proportions(events, totals, estimator="PM", alpha=0.05) -> PooledPropor
 
     The prediction interval (written by hand, statsmodels has none) is
     ``mu +/- t_{k-2, 1-alpha/2} * sqrt(tau2 + SE(mu)^2)`` on the logit scale
-    (Higgins, Thompson & Spiegelhalter 2009), back-transformed.
+    (Higgins, Thompson & Spiegelhalter 2009), back-transformed; metafor's
+    ``predict(fit, pi.type="riley")``. Below three studies there is none
+    (`pi_reason` says why): k - 2 degrees of freedom do not exist for k = 2,
+    and a tau-squared from two studies cannot describe how true effects
+    vary.
+
+    References
+    ----------
+    Hartung, J., & Knapp, G. (2001). A refined method for the meta-analysis
+    of controlled clinical trials with binary outcome. Statistics in
+    Medicine, 20(24), 3875-3889.
+
+    Sidik, K., & Jonkman, J. N. (2002). A simple confidence interval for
+    meta-analysis. Statistics in Medicine, 21(21), 3153-3159.
+
+    IntHout, J., Ioannidis, J. P. A., & Borm, G. F. (2014). The
+    Hartung-Knapp-Sidik-Jonkman method for random effects meta-analysis is
+    straightforward and considerably outperforms the standard
+    DerSimonian-Laird method. BMC Medical Research Methodology, 14, 25.
+
+    Riley, R. D., Higgins, J. P. T., & Deeks, J. J. (2011). Interpretation
+    of random effects meta-analyses. BMJ, 342, d549.
     """
     estimator = str(estimator).upper()
     if estimator not in _METHOD_DESCRIPTIONS:
@@ -302,30 +374,39 @@ def pool_proportions(events, totals, estimator="PM", alpha=0.05) -> PooledPropor
     if tau2 == float(result.tau2):
         mean_logit = float(result.mean_effect_re)
         se_logit = float(result.sd_eff_w_re)
+        var_hk = float(result.var_hksj_re)  # the scale combine_effects' use_t=True intervals use
         weights = np.asarray(result.weights_rel_re, dtype=float)
     else:
         # tau2 was truncated at 0 (DL) or re-solved (PM): recompute the
         # random-effects summary with the corrected tau2.
-        mean_logit, se_logit, weights = _random_effects_summary(logit, variance, tau2)
+        mean_logit, se_logit, var_hk, weights = _random_effects_summary(logit, variance, tau2)
 
     q = float(result.q)
     q_pvalue = float(sps.chi2.sf(q, df))
     i2 = 100.0 * max(0.0, (q - df) / q) if q > 0 else 0.0
 
     z = sps.norm.isf(alpha / 2)
-    ci_low = float(special.expit(mean_logit - z * se_logit))
-    ci_high = float(special.expit(mean_logit + z * se_logit))
+    z_ci_low = float(special.expit(mean_logit - z * se_logit))
+    z_ci_high = float(special.expit(mean_logit + z * se_logit))
+    hk_half_width = sps.t.isf(alpha / 2, df) * math.sqrt(var_hk)
+    ci_low = float(special.expit(mean_logit - hk_half_width))
+    ci_high = float(special.expit(mean_logit + hk_half_width))
+    if var_hk < se_logit**2:
+        notes.append(
+            "the Hartung-Knapp variance is below the usual one (the estimates agree more "
+            "closely than their weights expect), so its interval may be the narrower"
+        )
 
     if k >= 3:
         t_crit = sps.t.isf(alpha / 2, k - 2)
         half_width = t_crit * math.sqrt(tau2 + se_logit**2)
         pi_low = float(special.expit(mean_logit - half_width))
         pi_high = float(special.expit(mean_logit + half_width))
+        pi_reason = ""
     else:
         pi_low = pi_high = None
-        notes.append(
-            f"no prediction interval: it needs at least 3 studies (t with k - 2 df), k = {k}"
-        )
+        pi_reason = NO_PREDICTION_INTERVAL
+        notes.append(f"{NO_PREDICTION_INTERVAL} (k = {k})")
 
     corrected = np.flatnonzero(_needs_continuity_correction(events_arr, totals_arr))
     if corrected.size:
@@ -345,11 +426,16 @@ def pool_proportions(events, totals, estimator="PM", alpha=0.05) -> PooledPropor
         estimate=float(special.expit(mean_logit)),
         ci_low=ci_low,
         ci_high=ci_high,
+        z_ci_low=z_ci_low,
+        z_ci_high=z_ci_high,
+        ci_method=HARTUNG_KNAPP,
         pi_low=pi_low,
         pi_high=pi_high,
+        pi_reason=pi_reason,
         tau2=tau2,
         i2=i2,
         q=q,
+        q_df=df,
         q_pvalue=q_pvalue,
         weights=weights,
         note="; ".join(notes),

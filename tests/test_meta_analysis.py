@@ -7,6 +7,7 @@ implementation written here, never copied from the module's output.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,10 @@ from scipy import optimize
 from scipy import stats as sps
 
 from rtxreview.meta_analysis import logit_effects, pool_proportions
+
+from results import results_metafor  # stored R output, written by tests/results/metafor_pooling.R
+
+RESULTS = Path(__file__).parent / "results"
 
 # ---------------------------------------------------------------------------
 # logit_effects and pool_proportions
@@ -68,13 +73,17 @@ def _from_scratch_pool(events, totals, estimator):
     se = 1 / math.sqrt(w.sum())
     expit = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
     z = sps.norm.ppf(0.975)
+    # Hartung-Knapp: weighted residual variance about mu, t with k - 1 df.
+    hk_half = sps.t.ppf(0.975, k - 1) * math.sqrt(np.sum(w * (y - mu) ** 2) / ((k - 1) * w.sum()))
     out = {
         "tau2": tau2,
         "q": q,
         "i2": max(0.0, (q - (k - 1)) / q) * 100 if q > 0 else 0.0,
         "estimate": expit(mu),
-        "ci_low": expit(mu - z * se),
-        "ci_high": expit(mu + z * se),
+        "ci_low": expit(mu - hk_half),
+        "ci_high": expit(mu + hk_half),
+        "z_ci_low": expit(mu - z * se),
+        "z_ci_high": expit(mu + z * se),
         "weights": w / w.sum(),
     }
     if k >= 3:
@@ -97,13 +106,15 @@ def test_pool_proportions_matches_independent_implementation(estimator, data):
     assert pooled.k == len(events)
     assert expected["tau2"] > 0  # the data really are heterogeneous
     assert pooled.tau2 == pytest.approx(expected["tau2"], rel=1e-7)
-    for field in ("estimate", "ci_low", "ci_high", "pi_low", "pi_high", "q", "i2"):
+    for field in ("estimate", "ci_low", "ci_high", "z_ci_low", "z_ci_high", "pi_low", "pi_high", "q", "i2"):
         assert getattr(pooled, field) == pytest.approx(expected[field], rel=1e-7), field
     np.testing.assert_allclose(pooled.weights, expected["weights"], rtol=1e-7)
     assert pooled.weights.sum() == pytest.approx(1.0, abs=1e-12)
     assert pooled.q_pvalue == pytest.approx(sps.chi2.sf(expected["q"], len(events) - 1))
+    assert pooled.q_df == len(events) - 1
     assert pooled.ci_low < pooled.estimate < pooled.ci_high
-    assert pooled.pi_low <= pooled.ci_low and pooled.pi_high >= pooled.ci_high
+    assert pooled.pi_low <= pooled.z_ci_low and pooled.pi_high >= pooled.z_ci_high
+    assert pooled.pi_reason == ""
 
 
 @st.composite
@@ -163,8 +174,12 @@ def test_pool_proportions_homogeneous_data_truncates_tau2(estimator):
     # logit variance per study 1/10 + 1/10 = 0.2; pooled SE = sqrt(0.2/3)
     se = math.sqrt(0.2 / 3)
     z = sps.norm.ppf(0.975)
-    assert pooled.ci_low == pytest.approx(1 / (1 + math.exp(z * se)), rel=1e-10)
-    assert pooled.ci_high == pytest.approx(1 / (1 + math.exp(-z * se)), rel=1e-10)
+    assert pooled.z_ci_low == pytest.approx(1 / (1 + math.exp(z * se)), rel=1e-10)
+    assert pooled.z_ci_high == pytest.approx(1 / (1 + math.exp(-z * se)), rel=1e-10)
+    # Identical estimates: the Hartung-Knapp variance is 0, so its interval has no width
+    # (as metafor's test="knha"), and the note says it is the narrower one.
+    assert pooled.ci_low == pytest.approx(0.5) and pooled.ci_high == pytest.approx(0.5)
+    assert "Hartung-Knapp variance is below the usual one" in pooled.note
     assert np.all(np.isfinite([pooled.ci_low, pooled.ci_high, pooled.pi_low, pooled.pi_high]))
     np.testing.assert_allclose(pooled.weights, [1 / 3, 1 / 3, 1 / 3])
 
@@ -189,7 +204,9 @@ def test_pool_proportions_notes_continuity_correction_only_for_extreme_studies()
 def test_pool_proportions_two_studies_have_no_prediction_interval():
     pooled = pool_proportions([3, 9], [10, 12])
     assert pooled.pi_low is None and pooled.pi_high is None
-    assert "prediction interval" in pooled.note
+    assert pooled.pi_reason.startswith("no prediction interval with fewer than 3 studies")
+    assert "k - 2 degrees of freedom" in pooled.pi_reason
+    assert pooled.pi_reason in pooled.note
     assert pooled.weights.sum() == pytest.approx(1.0)
     expected = _from_scratch_pool([3, 9], [10, 12], "PM")
     assert pooled.estimate == pytest.approx(expected["estimate"], rel=1e-7)
@@ -200,3 +217,57 @@ def test_pool_proportions_rejects_single_study_and_unknown_estimator():
         pool_proportions([3], [10])
     with pytest.raises(ValueError):
         pool_proportions([3, 4], [10, 10], estimator="REML")
+
+
+# ---------------------------------------------------------------------------
+# Stored reference results from R metafor (tests/results/metafor_pooling.R)
+# ---------------------------------------------------------------------------
+
+METAFOR = results_metafor.CASES
+
+
+@pytest.mark.parametrize("estimator", ["PM", "DL"])
+@pytest.mark.parametrize("case", sorted(METAFOR))
+def test_pool_proportions_matches_metafor(case, estimator):
+    stored = METAFOR[case]
+    ref = stored[estimator]
+    pooled = pool_proportions(stored["events"], stored["totals"], estimator=estimator)
+    logit, variance = logit_effects(stored["events"], stored["totals"])
+    np.testing.assert_allclose(logit, stored["yi"], rtol=1e-12)
+    np.testing.assert_allclose(variance, stored["vi"], rtol=1e-12)
+    # tau2 to metafor's root-finding tolerance; what follows from it to a little more.
+    assert pooled.tau2 == pytest.approx(ref["tau2"], rel=1e-8, abs=1e-10)
+    assert pooled.estimate == pytest.approx(ref["estimate_prop"], rel=1e-8)
+    assert (pooled.z_ci_low, pooled.z_ci_high) == pytest.approx((ref["ci_lb_prop"], ref["ci_ub_prop"]), rel=1e-8)
+    assert (pooled.ci_low, pooled.ci_high) == pytest.approx((ref["hk_ci_lb_prop"], ref["hk_ci_ub_prop"]),
+                                                            rel=1e-7, abs=1e-12)
+    assert pooled.q == pytest.approx(ref["QE"], rel=1e-10, abs=1e-12)
+    assert pooled.q_pvalue == pytest.approx(ref["QEp"], rel=1e-10)
+    assert pooled.i2 == pytest.approx(ref["I2_dl"], rel=1e-10, abs=1e-10)
+    np.testing.assert_allclose(pooled.weights, ref["weights"], rtol=1e-8)
+    if ref["pi_lb_prop"] is None:
+        assert pooled.pi_low is None and pooled.pi_high is None and pooled.k < 3
+    else:
+        assert (pooled.pi_low, pooled.pi_high) == pytest.approx((ref["pi_lb_prop"], ref["pi_ub_prop"]), rel=1e-8)
+
+
+def test_metafor_results_keep_the_r_call_that_made_them():
+    for case in METAFOR.values():
+        for estimator in ("PM", "DL"):
+            call = case[estimator]["r_call"]
+            assert f'method="{estimator}"' in call and 'test="knha"' in call
+            assert "xi=c({})".format(",".join(map(str, case["events"]))) in call
+    assert (RESULTS / "metafor_pooling.R").is_file()
+
+
+def test_the_issue_figures_hartung_knapp_intervals_for_the_three_declared_pools():
+    # The three pools of pooling.csv before the comparability rule, as metafor gives them: the
+    # normal interval 24.3-88.3% for ITP widens to about 0-100% under Hartung-Knapp.
+    itp = pool_proportions([46, 3], [61, 8])
+    assert round(itp.estimate * 100, 1) == 60.9 and round(itp.z_ci_low * 100, 1) == 24.3
+    assert itp.ci_low < 0.001 and itp.ci_high > 0.999
+    assert round(pool_proportions([46, 2], [61, 8]).estimate * 100, 1) == 53.5  # 12-month visit
+    ttp, relapse = pool_proportions([23, 20], [31, 22]), pool_proportions([32, 3], [117, 20])
+    assert (round(ttp.ci_low * 100, 1), round(ttp.ci_high * 100, 2)) == (0.2, 99.99)
+    assert (round(relapse.ci_low * 100, 1), round(relapse.ci_high * 100, 1)) == (0.7, 93.7)
+    assert round(itp.q_pvalue, 3) == 0.039
