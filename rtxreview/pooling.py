@@ -8,18 +8,11 @@ none or several do cannot be pooled and stops the run with a message naming it.
 from __future__ import annotations
 
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
-from rtxreview.stats import clopper_pearson, pool_proportions
+from rtxreview.intervals import confidence_interval
+from rtxreview.meta_analysis import pool_proportions
 
 ESTIMATORS = {"PM": "Paule-Mandel", "DL": "DerSimonian-Laird (tau² truncated at 0)"}
-
-
-def confidence_interval(events, totals, method: str = "beta", alpha: float = 0.05):
-    """Exact Clopper-Pearson by default; any other statsmodels ``proportion_confint`` method by name."""
-    if method == "beta":
-        return clopper_pearson(events, totals, alpha=alpha)
-    return proportion_confint(events, totals, alpha=alpha, method=method)
 
 
 class EstimateError(ValueError):
