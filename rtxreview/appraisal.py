@@ -1,0 +1,290 @@
+"""Risk of bias of each source (JBI checklist for case series), the response definitions and the
+external reference figures: the checks their Table Schemas cannot state, a per-study summary, and
+the traffic-light and per-question charts.
+
+The tool is the JBI Critical Appraisal Checklist for Case Series (Munn et al., JBI Evid Synth 2020;
+18(10): 2127-33): ten questions written for case series of treatments and outcomes, the design of
+all five sources. Murad et al. (BMJ EBM 2018) has eight, three of which (alternative causes,
+challenge/rechallenge, dose-response) its authors call mostly relevant to adverse drug events;
+data/APPRAISAL.md says more.
+
+Everything here follows the data: a study of studies.csv without rows in appraisal.csv is shown as
+"not yet appraised", never skipped and never given a default.
+"""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import pandas as pd
+
+from rtxreview import charts
+from rtxreview.validate import DataValidationError, Problem
+
+TOOL = "JBI Critical Appraisal Checklist for Case Series (Munn et al. 2020)"
+QUESTIONS: dict[str, str] = {
+    "Q1": "Were there clear criteria for inclusion in the case series?",
+    "Q2": "Was the condition measured in a standard, reliable way for all participants?",
+    "Q3": "Were valid methods used for identification of the condition for all participants?",
+    "Q4": "Did the case series have consecutive inclusion of participants?",
+    "Q5": "Did the case series have complete inclusion of participants?",
+    "Q6": "Was there clear reporting of the demographics of the participants?",
+    "Q7": "Was there clear reporting of the clinical information of the participants?",
+    "Q8": "Were the outcomes or follow-up results of cases reported?",
+    "Q9": "Was there clear reporting of the presenting site(s)/clinic(s) demographic information?",
+    "Q10": "Was the statistical analysis appropriate?",
+}
+SHORT_QUESTIONS: dict[str, str] = {
+    "Q1": "Q1 Inclusion criteria", "Q2": "Q2 Condition measured reliably", "Q3": "Q3 Valid identification",
+    "Q4": "Q4 Consecutive inclusion", "Q5": "Q5 Complete inclusion", "Q6": "Q6 Demographics reported",
+    "Q7": "Q7 Clinical information reported", "Q8": "Q8 Outcomes reported", "Q9": "Q9 Site reported",
+    "Q10": "Q10 Statistics appropriate",
+}
+NOT_REPORTED = "not reported"
+NOT_APPRAISED = "not yet appraised"
+JUDGEMENTS = ("yes", "unclear", "no", "not applicable", NOT_APPRAISED)
+# Okabe-Ito colours (safe for colour-vision deficiencies); the judgement is also told by a symbol.
+JUDGEMENT_COLOURS = {"yes": "#009E73", "unclear": "#E69F00", "no": "#D55E00", "not applicable": "#999999",
+                     NOT_APPRAISED: "#CC79A7"}
+JUDGEMENT_SYMBOLS = {"yes": "+", "unclear": "?", "no": "−", "not applicable": "n/a", NOT_APPRAISED: "·"}
+
+# Questions on how patients were selected and analysed: a "no" here is a high risk of bias on its own.
+SELECTION_AND_ANALYSIS = ("Q4", "Q5", "Q10")
+
+
+# --- checks the Table Schemas cannot state -----------------------------------------------------
+
+def _line(index) -> int:
+    """CSV line of a row of a validated frame (0-based index; line 1 is the header)."""
+    return int(index) + 2
+
+
+def _problems_where(bad: pd.Series, frame: pd.DataFrame, path: str, key: list[str], column: str,
+                    message: str) -> list[Problem]:
+    problems = []
+    for index in frame.index[bad.to_numpy(dtype=bool, na_value=False)]:
+        row = frame.loc[index]
+        value = row[column]
+        problems.append(Problem(path, _line(index), ", ".join(f"{k} {row[k]}" for k in key), column,
+                                None if pd.isna(value) else str(value), message))
+    return problems
+
+
+def _blank(series: pd.Series) -> pd.Series:
+    return series.isna() | (series.astype("string").str.strip() == "")
+
+
+def appraisal_problems(appraisal: pd.DataFrame, path: str = "appraisal.csv") -> list[Problem]:
+    """A quote of 'not reported' has no location and a real quote has one; an appraised study
+    answers all ten questions."""
+    key = ["study_id", "question"]
+    not_reported = appraisal["quote"].astype("string").str.strip().str.lower() == NOT_REPORTED
+    problems = _problems_where(not_reported & ~_blank(appraisal["location"]), appraisal, path, key, "location",
+                               "a quote of 'not reported' has no location")
+    problems += _problems_where(~not_reported & _blank(appraisal["location"]), appraisal, path, key, "location",
+                                "a quote needs its location")
+    for study, rows in appraisal.groupby("study_id", sort=True):
+        for question in sorted(set(QUESTIONS) - set(rows["question"]), key=lambda q: int(q[1:])):
+            problems.append(Problem(path, None, f"study_id {study}", "question", question,
+                                    "an appraised study must answer every question of the checklist"))
+    return problems
+
+
+def definition_problems(definitions: pd.DataFrame, path: str = "definitions.csv") -> list[Problem]:
+    """A study's definition names its study and no standard; a standard's the reverse."""
+    key = ["definition_id"]
+    study = definitions["source_kind"] == "study"
+    problems = _problems_where(study & _blank(definitions["study_id"]), definitions, path, key, "study_id",
+                               "a study's definition needs its study_id")
+    problems += _problems_where(~study & ~_blank(definitions["study_id"]), definitions, path, key, "study_id",
+                                "a standard's definition has no study_id")
+    problems += _problems_where(~study & _blank(definitions["standard"]), definitions, path, key, "standard",
+                                "a standard's definition needs the standard's name")
+    problems += _problems_where(study & (definitions["versus_standard"] == "standard"), definitions, path, key,
+                                "versus_standard", "only a standard's row is 'standard'")
+    problems += _problems_where(~study & (definitions["versus_standard"] != "standard"), definitions, path, key,
+                                "versus_standard", "a standard's row is 'standard'")
+    quoted = definitions["definition"].astype("string").str.strip().str.lower() != NOT_REPORTED
+    problems += _problems_where(quoted & _blank(definitions["location"]), definitions, path, key, "location",
+                                "a quoted definition needs its location")
+    return problems
+
+
+def context_problems(context: pd.DataFrame, path: str = "context.csv") -> list[Problem]:
+    """Every external figure has a DOI or a PMID, and lies inside its confidence interval."""
+    key = ["context_id"]
+    problems = _problems_where(_blank(context["doi"]) & context["pmid"].isna(), context, path, key, "doi",
+                               "a reference figure needs a DOI or a PMID")
+    figure = context["figure"].astype("Float64")
+    problems += _problems_where((context["ci_low"].astype("Float64") > figure).fillna(False), context, path, key,
+                                "ci_low", "the lower confidence limit is above the figure")
+    problems += _problems_where((context["ci_high"].astype("Float64") < figure).fillna(False), context, path, key,
+                                "ci_high", "the upper confidence limit is below the figure")
+    problems += _problems_where(context["ci_low"].isna() != context["ci_high"].isna(), context, path, key,
+                                "ci_low", "give both confidence limits or neither")
+    return problems
+
+
+def judgement_problems(judgements: pd.DataFrame, path: str = "certainty_judgements.csv") -> list[Problem]:
+    """A study's judgement names its study; a review-wide one names none."""
+    key = ["judgement_id"]
+    study = judgements["scope"] == "study"
+    problems = _problems_where(study & _blank(judgements["study_id"]), judgements, path, key, "study_id",
+                               "a study's judgement needs its study_id")
+    problems += _problems_where(~study & ~_blank(judgements["study_id"]), judgements, path, key, "study_id",
+                                "a review-wide judgement has no study_id")
+    duplicated = judgements.assign(study_id=judgements["study_id"].fillna("")).duplicated(
+        ["scope", "study_id", "domain"], keep="first")
+    problems += _problems_where(duplicated, judgements, path, key, "domain",
+                                "one judgement per scope, study and domain")
+    return problems
+
+
+CHECKS = {"appraisal": appraisal_problems, "definitions": definition_problems, "context": context_problems,
+          "certainty_judgements": judgement_problems}
+
+
+def problems(tables: dict[str, pd.DataFrame], data_dir=None) -> list[Problem]:
+    """Every problem of the appraisal, definitions, context and judgement tables that present;
+    tables the package does not have are not checked. Give ``data_dir`` to name files by path."""
+    from pathlib import Path
+    found = []
+    for name, check in CHECKS.items():
+        if name in tables:
+            path = str(Path(data_dir) / f"{name}.csv") if data_dir is not None else f"{name}.csv"
+            found += check(tables[name], path)
+    return found
+
+
+def check(tables: dict[str, pd.DataFrame], data_dir=None) -> None:
+    """Raise DataValidationError with every problem :func:`problems` finds (the call for validation)."""
+    found = problems(tables, data_dir)
+    if found:
+        raise DataValidationError(found)
+
+
+# --- summaries ----------------------------------------------------------------------------------
+
+def appraisal_rows(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per study of studies.csv and question: the judgement, or 'not yet appraised'.
+
+    Columns: study_id, short_label, question, question_text, judgement, quote, location, note.
+    """
+    studies = tables["studies"][["study_id", "short_label"]]
+    grid = studies.merge(pd.DataFrame({"question": list(QUESTIONS)}), how="cross")
+    appraisal = tables.get("appraisal", pd.DataFrame(columns=["study_id", "question", "judgement", "quote",
+                                                              "location", "note"]))
+    rows = grid.merge(appraisal, on=["study_id", "question"], how="left")
+    rows["judgement"] = rows["judgement"].astype(object).where(rows["judgement"].notna(), NOT_APPRAISED)
+    rows["question_text"] = rows["question"].map(QUESTIONS)
+    for column in ("quote", "location", "note"):
+        rows[column] = rows[column].astype(object).where(rows[column].notna(), "")
+    return rows[["study_id", "short_label", "question", "question_text", "judgement", "quote", "location", "note"]]
+
+
+def study_risk_of_bias(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per study: answers counted and an overall level with the rule that gave it.
+
+    JBI gives no summary score (Munn et al. advise against one), but GRADE needs a judgement per
+    study, so this review states a rule: *high* when a question on how patients were selected or
+    analysed (Q4 consecutive, Q5 complete inclusion, Q10 statistics) is answered no, or when fewer
+    than half of the applicable questions are answered yes; *low* when every applicable question is
+    yes; *some concerns* otherwise; *not yet appraised* without rows.
+    """
+    rows = appraisal_rows(tables)
+    out = []
+    for study_id, group in rows.groupby("study_id", sort=False):
+        answers = group.set_index("question")["judgement"]
+        counts = {j: int((answers == j).sum()) for j in ("yes", "no", "unclear", "not applicable")}
+        applicable = len(answers) - counts["not applicable"]
+        out.append({"study_id": study_id, "short_label": group["short_label"].iloc[0], **counts,
+                    "applicable": applicable, **_level(answers, counts, applicable)})
+    return pd.DataFrame(out)
+
+
+def _level(answers: pd.Series, counts: dict, applicable: int) -> dict:
+    if (answers == NOT_APPRAISED).all():
+        return {"level": NOT_APPRAISED, "reason": "no rows in appraisal.csv"}
+    failed = [q for q in SELECTION_AND_ANALYSIS if answers.get(q) == "no"]
+    if failed:
+        return {"level": "high", "reason": f"{', '.join(failed)} answered no"}
+    if counts["yes"] * 2 < applicable:
+        return {"level": "high", "reason": f"{counts['yes']} of {applicable} applicable questions answered yes"}
+    if counts["yes"] == applicable:
+        return {"level": "low", "reason": f"all {applicable} applicable questions answered yes"}
+    doubtful = [q for q, a in answers.items() if a in ("no", "unclear")]
+    return {"level": "some concerns", "reason": f"{', '.join(doubtful)} answered no or unclear"}
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+def _chart_rows(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    rows = appraisal_rows(tables)
+    rows["question_label"] = rows["question"].map(SHORT_QUESTIONS)
+    rows["symbol"] = rows["judgement"].map(JUDGEMENT_SYMBOLS)
+    return rows
+
+
+def _judgement_colour(present: list[str]) -> alt.Color:
+    domain = [j for j in JUDGEMENTS if j in present]
+    return alt.Color("judgement:N", title="Judgement",
+                     scale=alt.Scale(domain=domain, range=[JUDGEMENT_COLOURS[j] for j in domain]),
+                     legend=alt.Legend(orient="bottom"))
+
+
+TRAFFIC_TOOLTIP = [("short_label", "Source"), ("question", "Question"), ("question_text", "JBI question"),
+                   ("judgement", "Judgement"), ("quote", "Quote"), ("location", "Location"), ("note", "Note")]
+
+
+def traffic_light_chart(tables: dict[str, pd.DataFrame], *, title: str = "Risk of bias: JBI checklist for case series"
+                        ) -> alt.TopLevelMixin:
+    """Studies (rows) by questions (columns): a coloured circle with a symbol per judgement.
+
+    Columns the chart encodes only (no whole table is embedded); a study without appraisal rows
+    is a row of 'not yet appraised'.
+    """
+    rows = _chart_rows(tables)[[c for c, _ in TRAFFIC_TOOLTIP] + ["question_label", "symbol"]]
+    order = list(SHORT_QUESTIONS.values())
+    x = alt.X("question_label:N", sort=order, title=None, axis=alt.Axis(orient="top", labelAngle=-40, labelLimit=220))
+    y = alt.Y("short_label:N", sort=list(dict.fromkeys(rows["short_label"])), title=None,
+              axis=alt.Axis(labelLimit=220))
+    tooltip = charts._tooltip(TRAFFIC_TOOLTIP)
+    base = alt.Chart(rows)
+    circles = base.mark_circle(size=420, opacity=1).encode(
+        x=x, y=y, color=_judgement_colour(list(rows["judgement"])), tooltip=tooltip)
+    symbols = base.mark_text(fontSize=charts.FONT_SIZE, fontWeight="bold", color="#000000").encode(
+        x=x, y=y, text=alt.Text("symbol:N"), tooltip=tooltip)
+    chart = alt.layer(circles, symbols, width=30 * len(order), height=30 * rows["short_label"].nunique())
+    return charts._finish(chart, title, subtitle="+ yes   ? unclear   − no   n/a not applicable")
+
+
+def question_summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Studies per question and judgement, with their share of the studies."""
+    rows = _chart_rows(tables)
+    counts = rows.groupby(["question", "question_label", "judgement"], sort=False).size().rename("studies").reset_index()
+    counts["share"] = counts["studies"] / rows["study_id"].nunique()
+    counts["share_text"] = [f"{n} of {rows['study_id'].nunique()}" for n in counts["studies"]]
+    counts["order"] = counts["judgement"].map({j: i for i, j in enumerate(JUDGEMENTS)})
+    return counts
+
+
+def question_summary_chart(tables: dict[str, pd.DataFrame], *,
+                           title: str = "Risk of bias across the sources, per question") -> alt.TopLevelMixin:
+    """One horizontal bar per question, split into the share of studies per judgement."""
+    counts = question_summary(tables)
+    chart = alt.Chart(counts, width=charts.WIDTH - 240, height=24 * len(QUESTIONS)).mark_bar().encode(
+        y=alt.Y("question_label:N", sort=list(SHORT_QUESTIONS.values()), title=None, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("share:Q", stack="zero", title="Share of sources", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1])),
+        color=_judgement_colour(list(counts["judgement"])),
+        order=alt.Order("order:Q"),
+        tooltip=charts._tooltip([("question_label", "Question"), ("judgement", "Judgement"),
+                                 ("share_text", "Sources")]),
+    )
+    return charts._finish(chart, title)
+
+
+def chart_id(text: str) -> str:
+    """A chart id (lower-case letters, digits, hyphens) made from any text."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "chart"

@@ -1,0 +1,557 @@
+"""GRADE certainty for every finding the review reports, and the summary-of-findings table.
+
+A *finding* is a disease and outcome the book reports:
+
+* each pooled analysis of ``data/pooling.csv`` that was pooled (``review.pooled[...]["pooled"]`` is
+  not None); an analysis that was not pooled is shown study by study, as single-study findings;
+* each result row of ``data/evidence.csv`` (``context`` result) with a rate: a percentage, or a
+  count with its denominator. The same number printed twice (abstract and results) is one finding.
+
+The rules, stated once here and in ``data/APPRAISAL.md`` (every threshold is a named constant):
+
+* **Start**: low. GRADE rates a body of non-randomised evidence low to start with (Balshem et al.,
+  J Clin Epidemiol 2011; 64: 401-6); every source here is an uncontrolled case series. (Some
+  reviews start case series at very low; starting at low and rating down for their risk of bias
+  says why instead.) Rating up (large effect, dose-response) needs a comparison; there is none.
+* **Risk of bias** (from appraisal.csv, rule in :func:`rtxreview.appraisal.study_risk_of_bias`):
+  serious when studies at high risk of bias hold at least half of the finding's patients; one
+  level more when one of the finding's own printed numbers does not reproduce (the audit). An
+  inferred denominator or count is named in the reason.
+* **Inconsistency**: one study: not applicable. Pooled: very serious when I² ≥ 75%, serious when
+  I² ≥ 50% or the prediction interval is wider than 50 points (Cochrane Handbook 10.10.2 bands).
+* **Imprecision**: against an optimal information size of 97 patients (the n that gives a 95%
+  interval of ±10 points around 50%): serious when fewer patients or a 95% CI wider than 20
+  points, very serious when wider than 40 points.
+* **Indirectness**: the worse of (a) the source's own definition of the outcome against the
+  standard (definitions.csv: 'differs from standard' or 'not defined' is serious) and (b) the
+  reviewer's judgement of population and regimen per study (certainty_judgements.csv).
+* **Publication bias**: serious when half or more of the patients come from conference abstracts
+  or excerpts (studies.csv publication_type); the worse of that and a review-wide reviewer entry.
+
+Where a domain cannot be computed (a study not yet appraised, a definition or reviewer judgement
+not yet recorded, a count that is not known), the finding is *not rated* and says what is missing:
+nothing is filled in by default. Study and evidence ids come from the data only.
+
+Interface to the pooled analyses (``review.pooled``, a mapping of analysis id to a result):
+``analysis_id, title, disease, outcome``; ``rows``: a DataFrame with ``study, evidence_id, events,
+total, proportion, ci_low, ci_high``; ``pooled``: None, or a mapping with ``estimate, ci_low,
+ci_high`` (0..1), optional ``i2`` (percent), ``tau2``, ``pi_low``/``pi_high`` (None below k = 3),
+``q_p`` (or ``p_q``); the reason an analysis was not pooled in ``not_pooled_reason`` or ``reason``.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import pandas as pd
+
+from rtxreview.appraisal import NOT_APPRAISED, study_risk_of_bias
+from rtxreview.pooling import EstimateError, confidence_interval, events_and_total
+from rtxreview.rounding import round_exact
+
+START_LEVEL = 2
+LEVEL_NAMES = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
+LEVEL_SYMBOLS = {4: "⊕⊕⊕⊕", 3: "⊕⊕⊕◯", 2: "⊕⊕◯◯", 1: "⊕◯◯◯"}
+START_REASON = ("uncontrolled case series start at low (GRADE, Balshem et al. 2011: "
+                "non-randomised evidence starts low)")
+DOMAINS = ("risk of bias", "inconsistency", "imprecision", "indirectness", "publication bias")
+CONCERN = {0: "not serious", 1: "serious", 2: "very serious"}
+LEVEL_OF = {v: k for k, v in CONCERN.items()}
+
+HIGH_RISK_SHARE = 0.5  # share of patients in high-risk studies that makes risk of bias serious
+I2_SERIOUS, I2_VERY_SERIOUS = 50.0, 75.0  # percent (Cochrane Handbook 10.10.2: substantial, considerable)
+PI_WIDTH_SERIOUS = 0.5  # a prediction interval wider than 50 points
+OIS_HALF_WIDTH, OIS_Z = 0.10, 1.959963984540054
+OIS = math.ceil(OIS_Z ** 2 * 0.25 / OIS_HALF_WIDTH ** 2)  # 97 patients
+CI_WIDTH_SERIOUS, CI_WIDTH_VERY_SERIOUS = 0.20, 0.40
+ABSTRACT_SHARE = 0.5
+FULL_REPORT = "journal article"
+RITUXIMAB = re.compile(r"rituximab|\bRTX\b", re.IGNORECASE)
+CONCERNING_DEFINITIONS = ("differs from standard", "not defined")
+# Outcomes in the order a clinician reads them: response first, then durability, then harms.
+OUTCOME_ORDER = ("complete response", "complete remission", "overall response", "response (R)",
+                 "response rate (type not specified)", "partial response", "durable remission", "in remission",
+                 "no response", "relapse")
+
+
+@dataclass
+class Domain:
+    """One GRADE domain of one finding: levels rated down (None: not judged) and why."""
+
+    name: str
+    down: int | None
+    judgement: str
+    reason: str
+
+
+@dataclass
+class Finding:
+    """A disease and outcome the book reports, with what GRADE needs."""
+
+    finding_id: str
+    disease: str
+    outcome: str
+    label: str
+    rows: pd.DataFrame  # one row per study: study, evidence_id, outcome, disease, events, total, ci...
+    evidence_ids: tuple[str, ...]  # every printed occurrence behind the finding
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    pooled: dict | None = None
+    note: str = ""
+    rituximab: bool = True
+    domains: list[Domain] = field(default_factory=list)
+
+    @property
+    def studies(self) -> list[str]:
+        return list(dict.fromkeys(self.rows["study"]))
+
+    @property
+    def patients(self) -> int | None:
+        totals = self.rows["total"]
+        return None if totals.isna().any() else int(totals.sum())
+
+    @property
+    def events(self) -> int | None:
+        events = self.rows["events"]
+        return None if events.isna().any() else int(events.sum())
+
+    @property
+    def level(self) -> int | None:
+        if any(d.down is None for d in self.domains):
+            return None
+        return max(1, START_LEVEL - sum(d.down for d in self.domains))
+
+    @property
+    def certainty(self) -> str:
+        return "not rated" if self.level is None else LEVEL_NAMES[self.level]
+
+
+# --- findings ------------------------------------------------------------------------------------
+
+def _pooled_value(result: dict, key: str):
+    """A pooled statistic wherever the pooled result keeps it (in ``pooled`` or at the top level)."""
+    pooled = result.get("pooled") or {}
+    for source in (pooled, result):
+        value = source.get(key)
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            return value
+    return None
+
+
+def _not_pooled_reason(result: dict) -> str:
+    return str(result.get("not_pooled_reason") or result.get("reason") or "not pooled")
+
+
+def _label(row) -> str:
+    parts = [str(row["outcome"])]
+    for column in ("timepoint", "subgroup", "intervention"):
+        value = row.get(column)
+        if isinstance(value, str) and value and value not in parts:
+            parts.append(value)
+    return "; ".join(parts)
+
+
+DUPLICATE_KEY = ["study_id", "disease", "subgroup", "intervention", "outcome", "timepoint", "denominator"]
+
+
+def _rate_rows(review) -> pd.DataFrame:
+    rows = review.rows
+    rate = (rows["statistic"] == "percent") | ((rows["statistic"] == "count") & rows["denominator"].notna())
+    return rows[(rows["context"] == "result") & rate]
+
+
+def _events(row) -> str:
+    """The row's count as text for grouping ('' when it is not known)."""
+    try:
+        return str(events_and_total(row)[0])
+    except EstimateError:
+        return f"unknown {row['evidence_id']}"
+
+
+def _occurrences(rows: pd.DataFrame) -> list[pd.DataFrame]:
+    """Groups of rows reporting the same count of the same patients: the same number printed in
+    the abstract and the results, or as a percentage and as a count."""
+    key = rows[DUPLICATE_KEY].astype("string").fillna("").assign(events=[_events(r) for _, r in rows.iterrows()])
+    return [group for _, group in rows.groupby(list(key.to_dict("series").values()), sort=False)]
+
+
+def _single_finding(review, group: pd.DataFrame, note: str = "") -> Finding:
+    # The row printed with its count speaks for the group; otherwise the first printed.
+    row = group.sort_values("numerator", na_position="last", kind="stable").iloc[0]
+    try:
+        events, total, how = events_and_total(row)
+        low, high = (float(v[0]) for v in confidence_interval([events], [total], method=review.ci_method))
+        estimate = events / total
+    except EstimateError as exc:
+        events, total, how, estimate, low, high = None, _total(row), str(exc), None, None, None
+    frame = pd.DataFrame([{"study": row["study_id"], "evidence_id": row["evidence_id"], "outcome": row["outcome"],
+                           "disease": row["disease"], "events": events, "total": total, "proportion": estimate,
+                           "ci_low": low, "ci_high": high, "events_source": how}])
+    return Finding(finding_id=row["evidence_id"], disease=row["disease"], outcome=row["outcome"], label=_label(row),
+                   rows=frame, evidence_ids=tuple(group["evidence_id"]), estimate=estimate, ci_low=low,
+                   ci_high=high, note=note,
+                   rituximab=bool(RITUXIMAB.search(str(row["intervention"])))
+                   if pd.notna(row["intervention"]) else False)
+
+
+def _total(row) -> int | None:
+    return None if pd.isna(row["denominator"]) else int(row["denominator"])
+
+
+def _pooled_finding(review, result: dict, occurrences: dict[str, tuple]) -> Finding:
+    members = result["rows"]
+    by_id = review.rows.set_index("evidence_id")
+    frame = pd.DataFrame({
+        "study": list(members["study"]), "evidence_id": list(members["evidence_id"]),
+        "outcome": [by_id.at[e, "outcome"] for e in members["evidence_id"]],
+        "disease": [by_id.at[e, "disease"] for e in members["evidence_id"]],
+        "events": list(members["events"]), "total": list(members["total"]), "proportion": list(members["proportion"]),
+        "ci_low": list(members["ci_low"]), "ci_high": list(members["ci_high"]),
+        "events_source": list(members.get("events_source", [""] * len(members)))})
+    pooled = result["pooled"]
+    evidence_ids = tuple(e for member in members["evidence_id"] for e in occurrences.get(member, (member,)))
+    return Finding(finding_id=str(result["analysis_id"]), disease=str(result["disease"]),
+                   outcome=str(result["outcome"]), label=str(result.get("title") or result["outcome"]), rows=frame,
+                   evidence_ids=evidence_ids, estimate=float(pooled["estimate"]), ci_low=float(pooled["ci_low"]),
+                   ci_high=float(pooled["ci_high"]),
+                   pooled={k: _pooled_value(result, k) for k in ("i2", "tau2", "pi_low", "pi_high", "q_p", "p_q", "k",
+                                                                "method")})
+
+
+def findings(review) -> list[Finding]:
+    """Every finding with its five GRADE domains judged (see the module's rules)."""
+    groups = _occurrences(_rate_rows(review))
+    occurrences = {e: tuple(g["evidence_id"]) for g in groups for e in g["evidence_id"]}
+    results = list(review.pooled.values())
+    pooled_members = {e for r in results if r.get("pooled") is not None
+                      for member in r["rows"]["evidence_id"] for e in occurrences.get(member, (member,))}
+    not_pooled = {member: f"not pooled in '{r['analysis_id']}': {_not_pooled_reason(r)}"
+                  for r in results if r.get("pooled") is None for member in r["rows"]["evidence_id"]}
+    found = [_pooled_finding(review, r, occurrences) for r in results if r.get("pooled") is not None]
+    for group in groups:
+        if set(group["evidence_id"]) & pooled_members:
+            continue
+        note = next((not_pooled[e] for e in group["evidence_id"] if e in not_pooled), "")
+        found.append(_single_finding(review, group, note))
+    context = _Context(review)
+    for finding in found:
+        finding.domains = [risk_of_bias(finding, context), inconsistency(finding), imprecision(finding),
+                           indirectness(finding, context), publication_bias(finding, context)]
+    return found
+
+
+class _Context:
+    """What the domains look up, indexed once per review."""
+
+    def __init__(self, review):
+        tables = review.tables
+        self.rob = study_risk_of_bias(tables).set_index("study_id")
+        self.studies = tables["studies"].set_index("study_id")
+        self.rows = review.rows.set_index("evidence_id")
+        self.definitions = tables.get("definitions", pd.DataFrame(columns=[
+            "source_kind", "study_id", "disease", "outcome", "versus_standard", "term"]))
+        self.defined_outcomes = set(self.definitions["outcome"])
+        judgements = tables.get("certainty_judgements", pd.DataFrame(columns=[
+            "scope", "study_id", "domain", "judgement", "reason"]))
+        self.judgements = {(j.scope, "" if pd.isna(j.study_id) else j.study_id, j.domain): j
+                           for j in judgements.itertuples(index=False)}
+        self.failing = review.rows[review.rows["verdict"] == "inconsistent"].groupby("study_id")["evidence_id"].apply(list)
+
+    def label(self, study: str) -> str:
+        return str(self.studies.at[study, "short_label"]) if study in self.studies.index else study
+
+    def judgement(self, domain: str, study: str | None = None):
+        return self.judgements.get(("study", study, domain) if study else ("review", "", domain))
+
+
+# --- domains -------------------------------------------------------------------------------------
+
+def _domain(name: str, down: int | None, reason: str, not_applicable: bool = False) -> Domain:
+    judgement = "not applicable" if not_applicable else ("not judged" if down is None else CONCERN[down])
+    return Domain(name, down, judgement, reason)
+
+
+def _patients_by_study(finding: Finding, context: _Context) -> dict[str, int]:
+    """Patients per study: the finding's totals, or the study's enrolment where a total is unknown."""
+    out: dict[str, int] = {}
+    for study, total in zip(finding.rows["study"], finding.rows["total"]):
+        n = int(total) if pd.notna(total) else int(context.studies.at[study, "patients_enrolled"])
+        out[study] = out.get(study, 0) + n
+    return out
+
+
+def risk_of_bias(finding: Finding, context: _Context) -> Domain:
+    patients = _patients_by_study(finding, context)
+    missing = [s for s in patients if s not in context.rob.index or context.rob.at[s, "level"] == NOT_APPRAISED]
+    if missing:
+        return _domain("risk of bias", None, f"{NOT_APPRAISED}: {', '.join(map(context.label, missing))}")
+    high = [s for s in patients if context.rob.at[s, "level"] == "high"]
+    share = sum(patients[s] for s in high) / sum(patients.values())
+    down = int(share >= HIGH_RISK_SHARE)
+    parts = [f"{context.label(s)}: {context.rob.at[s, 'level']} risk of bias ({context.rob.at[s, 'reason']})"
+             for s in patients]
+    if down:
+        parts.append(f"{_share(share)} of patients in studies at high risk of bias")
+    own_failing = [e for e in finding.evidence_ids if context.rows.at[e, "verdict"] == "inconsistent"]
+    if own_failing:
+        down = min(2, down + 1)
+        parts.append("printed input does not reproduce: " + "; ".join(
+            f"{e} ({context.rows.at[e, 'explanation']})" for e in own_failing))
+    else:
+        parts += [f"{len(context.failing[s])} other printed number(s) of {context.label(s)} do not reproduce"
+                  for s in patients if s in context.failing.index]
+    inferred = [e for e in finding.evidence_ids if context.rows.at[e, "denominator_source"] == "inferred"]
+    if inferred:
+        parts.append(f"denominator inferred ({', '.join(inferred)}; see their notes)")
+    counted = [r.evidence_id for r in finding.rows.itertuples() if str(r.events_source).startswith("inferred")]
+    if counted:
+        parts.append(f"count inferred from the printed percentage ({', '.join(counted)})")
+    return _domain("risk of bias", down, "; ".join(parts))
+
+
+def inconsistency(finding: Finding) -> Domain:
+    if finding.pooled is None:
+        return _domain("inconsistency", 0, "one study: inconsistency cannot be judged (not rated down)",
+                       not_applicable=True)
+    i2 = finding.pooled.get("i2")
+    if i2 is None:
+        return _domain("inconsistency", None, "I² not reported by the pooled analysis")
+    low, high = finding.pooled.get("pi_low"), finding.pooled.get("pi_high")
+    k = finding.pooled.get("k") or len(finding.rows)
+    parts = [f"k = {k}, I² = {float(i2):.0f}%"]
+    tau2 = finding.pooled.get("tau2")
+    if tau2 is not None:
+        parts.append(f"τ² = {float(tau2):.2f}")
+    q_p = finding.pooled.get("q_p") or finding.pooled.get("p_q")
+    if q_p is not None:
+        parts.append(f"Cochran's Q p = {float(q_p):.3f}")
+    wide_pi = low is not None and high is not None and float(high) - float(low) > PI_WIDTH_SERIOUS
+    parts.append(f"prediction interval {_percent(low)} to {_percent(high)}" if low is not None and high is not None
+                 else "no prediction interval (fewer than 3 studies)")
+    down = 2 if float(i2) >= I2_VERY_SERIOUS else int(float(i2) >= I2_SERIOUS or wide_pi)
+    return _domain("inconsistency", down, "; ".join(parts))
+
+
+def imprecision(finding: Finding) -> Domain:
+    if finding.estimate is None or finding.patients is None:
+        how = finding.rows["events_source"].iloc[0] if len(finding.rows) else ""
+        return _domain("imprecision", None, f"count not known, so no interval: {how}")
+    width = finding.ci_high - finding.ci_low
+    events = finding.events
+    parts = [f"{finding.patients} patients, {events} with the outcome" if events is not None
+             else f"{finding.patients} patients",
+             f"95% CI {_percent(finding.ci_low)} to {_percent(finding.ci_high)} ({_points(width)} points wide)"]
+    if events == 0:
+        parts.append("no events")
+    if finding.patients < OIS:
+        parts.append(f"fewer than the optimal information size of {OIS} patients")
+    down = 2 if width > CI_WIDTH_VERY_SERIOUS else int(width > CI_WIDTH_SERIOUS or finding.patients < OIS)
+    return _domain("imprecision", down, "; ".join(parts))
+
+
+def _definition(context: _Context, study: str, outcome: str, disease: str):
+    rows = context.definitions[(context.definitions["source_kind"] == "study")
+                               & (context.definitions["study_id"] == study)
+                               & (context.definitions["outcome"] == outcome)]
+    same = rows[rows["disease"].isin([disease, "mixed cytopenias"])]
+    return (same if len(same) else rows).head(1)
+
+
+def indirectness(finding: Finding, context: _Context) -> Domain:
+    downs, parts, missing = [], [], []
+    for row in finding.rows.itertuples():
+        if row.outcome in context.defined_outcomes:
+            found = _definition(context, row.study, row.outcome, row.disease)
+            if found.empty:
+                missing.append(f"definition of '{row.outcome}' for {context.label(row.study)} not yet recorded")
+            else:
+                status = found["versus_standard"].iloc[0]
+                downs.append(int(status in CONCERNING_DEFINITIONS))
+                parts.append(f"{context.label(row.study)}: '{found['term'].iloc[0]}' {status}")
+    for study in finding.studies:
+        entry = context.judgement("indirectness", study)
+        if entry is None:
+            missing.append(f"population and regimen of {context.label(study)} not yet judged")
+        else:
+            downs.append(LEVEL_OF[entry.judgement])
+            parts.append(f"{context.label(study)}: {entry.reason}")
+    if missing:
+        return _domain("indirectness", None, "; ".join(missing))
+    return _domain("indirectness", max(downs, default=0), "; ".join(parts))
+
+
+def publication_bias(finding: Finding, context: _Context) -> Domain:
+    patients = _patients_by_study(finding, context)
+    partial = [s for s in patients if context.studies.at[s, "publication_type"] != FULL_REPORT]
+    share = sum(patients[s] for s in partial) / sum(patients.values())
+    down = int(share >= ABSTRACT_SHARE)
+    parts = [f"{context.label(s)}: {context.studies.at[s, 'publication_type']} only" for s in partial]
+    entry = context.judgement("publication bias")
+    if entry is not None:
+        down = max(down, LEVEL_OF[entry.judgement])
+        parts.append(entry.reason)
+    return _domain("publication bias", down, "; ".join(parts) or "full reports; no review-wide concern recorded")
+
+
+# --- summary of findings -------------------------------------------------------------------------
+
+def _percent(value, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "?"
+    return f"{round_exact(100 * Fraction(repr(float(value))), digits, 'half_up')}%"
+
+
+def _share(value: float) -> str:
+    return f"{round_exact(100 * Fraction(repr(float(value))), 0, 'half_up')}%"
+
+
+def _points(width: float) -> str:
+    return str(round_exact(100 * Fraction(repr(float(width))), 0, "half_up"))
+
+
+def _per_100(value: float) -> str:
+    return str(round_exact(100 * Fraction(repr(float(value))), 0, "half_up"))
+
+
+def estimate_text(finding: Finding) -> str:
+    if finding.estimate is None:
+        return "not estimable (count not known)"
+    interval = f"({_percent(finding.ci_low)} to {_percent(finding.ci_high)})"
+    if finding.pooled is not None:
+        return f"{_percent(finding.estimate)} {interval}, pooled"
+    return f"{finding.events}/{finding.patients} = {_percent(finding.estimate)} {interval}"
+
+
+def statement(finding: Finding) -> str:
+    """A plain-language statement in GRADE's wording for its certainty (Santesso et al. 2016)."""
+    if finding.estimate is None:
+        return "No estimate: the count behind the printed percentage is not known."
+    what = (f"about {_per_100(finding.estimate)} in 100 patients ({_per_100(finding.ci_low)} to "
+            f"{_per_100(finding.ci_high)}) had {finding.outcome}")
+    n = len(finding.studies)
+    where = f"in {n} uncontrolled {'series' if n > 1 else 'series'}"
+    level = finding.level
+    if level is None:
+        return f"Not yet rated: {what} {where}."
+    return {4: f"In these patients {what}.", 3: f"In these patients {what}, probably.",
+            2: f"In these patients {what}; the true figure may differ.",
+            1: f"The evidence is very uncertain: {what} {where}."}[level]
+
+
+def context_rows(review, disease: str, outcome: str) -> pd.DataFrame:
+    """External reference figures set beside a disease and outcome (context.csv)."""
+    context = review.tables.get("context")
+    if context is None or context.empty:
+        return pd.DataFrame()
+    matches = context["review_outcomes"].astype(str).str.split(r";\s*").map(lambda names: outcome in names)
+    return context[(context["disease"] == disease) & matches]
+
+
+def context_text(row) -> str:
+    ci = "" if pd.isna(row["ci_low"]) else f" ({row['ci_low']:g}% to {row['ci_high']:g}%)"
+    ident = f"PMID {int(row['pmid'])}" if pd.notna(row["pmid"]) else f"doi:{row['doi']}"
+    return (f"{row['figure']:g}%{ci}; {row['studies']} {'study' if row['studies'] == 1 else 'studies'}, "
+            f"{row['patients']} patients; {row['regimen']}; definition: {row['response_definition']} "
+            f"({row['citation'].split('.')[0]}, {ident})")
+
+
+def _order(finding: Finding) -> tuple:
+    rank = OUTCOME_ORDER.index(finding.outcome) if finding.outcome in OUTCOME_ORDER else len(OUTCOME_ORDER)
+    return (finding.pooled is None, rank, finding.finding_id)
+
+
+SOF_COLUMNS = ["finding_id", "outcome", "studies_and_patients", "estimate", "certainty", "footnotes", "statement",
+               "wider_literature", "studies", "patients", "level", "evidence_ids"]
+
+
+def summary_of_findings(review, disease: str, *, rituximab_only: bool = True, outcomes=None) -> pd.DataFrame:
+    """The GRADE summary-of-findings table of one disease, one row per finding.
+
+    Columns: outcome, studies and patients, estimate with 95% CI, certainty (symbols, name and
+    footnote letters), footnotes (one per domain rated down or not judged, with its reason),
+    plain-language statement, and the wider literature (context.csv; external, never pooled).
+    ``rituximab_only`` keeps findings about a rituximab regimen (the intervention names it);
+    ``outcomes``, a collection of outcome names, keeps those outcomes only.
+    """
+    rows = []
+    chosen = [f for f in findings(review) if f.disease == disease
+              and (f.rituximab or not rituximab_only or f.pooled is not None)
+              and (outcomes is None or f.outcome in set(outcomes))]
+    for finding in sorted(chosen, key=_order):
+        notes = [f"{d.name.capitalize()} ({'not judged' if d.down is None else f'−{d.down}'}): {d.reason}"
+                 for d in finding.domains if d.down is None or d.down > 0]
+        if finding.note:
+            notes.append(finding.note)
+        level = finding.level
+        certainty = "not rated" if level is None else f"{LEVEL_SYMBOLS[level]} {LEVEL_NAMES[level]}"
+        patients = finding.patients
+        k = len(finding.studies)
+        literature = context_rows(review, finding.disease, finding.outcome)
+        rows.append({
+            "finding_id": finding.finding_id, "outcome": finding.label,
+            "studies_and_patients": f"{k} {'study' if k == 1 else 'studies'}"
+                                    + ("" if patients is None else f" ({patients} patients)"),
+            "estimate": estimate_text(finding), "certainty": certainty, "footnotes": notes,
+            "statement": statement(finding),
+            "wider_literature": [context_text(r) for _, r in literature.iterrows()],
+            "studies": finding.studies, "patients": patients, "level": level, "evidence_ids": finding.evidence_ids,
+        })
+    return pd.DataFrame(rows, columns=SOF_COLUMNS)
+
+
+def certainty_table(review) -> pd.DataFrame:
+    """Every finding with each domain's judgement and reason (the long form behind the tables)."""
+    out = []
+    for finding in findings(review):
+        entry = {"finding_id": finding.finding_id, "disease": finding.disease, "outcome": finding.label,
+                 "studies": ", ".join(finding.studies), "patients": finding.patients, "estimate": estimate_text(finding),
+                 "start": LEVEL_NAMES[START_LEVEL], "certainty": finding.certainty}
+        for d in finding.domains:
+            entry[d.name] = d.judgement
+            entry[f"{d.name}: reason"] = d.reason
+        out.append(entry)
+    return pd.DataFrame(out)
+
+
+def _letters(n: int) -> list[str]:
+    return [chr(ord("a") + i) if i < 26 else f"z{i - 25}" for i in range(n)]
+
+
+def summary_of_findings_html(review, disease: str, *, title: str | None = None, rituximab_only: bool = True,
+                             outcomes=None) -> str:
+    """The summary-of-findings table as HTML (every value from the data escaped); footnotes below,
+    one letter per distinct footnote, so rows that share a reason share its letter."""
+    table = summary_of_findings(review, disease, rituximab_only=rituximab_only, outcomes=outcomes)
+    caption = html.escape(title or f"Summary of findings: rituximab in {disease}")
+    if table.empty:
+        return f'<p class="rtx-sof-empty">{caption}: no finding about rituximab in {html.escape(disease)}.</p>'
+    letters: dict[str, str] = {}
+    body = []
+    for row in table.itertuples():
+        for note in row.footnotes:
+            letters.setdefault(note, _letters(len(letters) + 1)[-1])
+        marks = "".join(f"<sup>{letters[n]}</sup>" for n in row.footnotes)
+        literature = "<br>".join(html.escape(t) for t in row.wider_literature) or "—"
+        body.append(f"<tr><td>{html.escape(row.outcome)}</td><td>{html.escape(row.studies_and_patients)}</td>"
+                    f"<td>{html.escape(row.estimate)}</td><td>{html.escape(row.certainty)}{marks}</td>"
+                    f"<td>{html.escape(row.statement)}</td><td class=\"rtx-external\">{literature}</td></tr>")
+    head = ("<tr><th>Outcome</th><th>Studies (patients)</th><th>Estimate (95% CI)</th><th>Certainty (GRADE)</th>"
+            "<th>What this means</th><th>Wider literature (external, not pooled)</th></tr>")
+    footnotes = "".join(f"<li>{html.escape(n)}</li>" for n in letters)
+    legend = (f"Certainty starts at {LEVEL_NAMES[START_LEVEL]}: {START_REASON}. ⊕◯◯◯ very low, ⊕⊕◯◯ low, ⊕⊕⊕◯ "
+              "moderate, ⊕⊕⊕⊕ high. Wider literature: published figures from other studies, shown for comparison "
+              "only and never pooled with these sources.")
+    return (f'<div class="rtx-table-wrap"><table class="rtx-evidence rtx-sof"><caption>{caption}</caption>'
+            f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table></div>"
+            f'<ol class="rtx-footnotes" type="a">{footnotes}</ol><p class="rtx-legend">{html.escape(legend)}</p>')
+
+
+def show_summary_of_findings(review, disease: str, **options):
+    """The table for a chapter cell (IPython HTML)."""
+    from IPython.display import HTML
+    return HTML(summary_of_findings_html(review, disease, **options))
