@@ -90,6 +90,16 @@ def disease_name(chapter: str, review) -> str:
 
 # --- sections ---------------------------------------------------------------------------------
 
+def show_summary_of_findings(review, chapter: str) -> None:
+    """The GRADE summary of findings of each of the chapter's diseases (rtxreview.certainty)."""
+    from rtxreview import certainty
+    diseases = chapter_diseases(review, chapter)
+    if not diseases:
+        nothing("No finding to summarise.")
+    for disease in diseases:
+        display(certainty.show_summary_of_findings(review, disease))
+
+
 def show_commentary(review, chapter: str, section: str) -> None:
     """Display the chapter section's commentary pieces (left out when their rows are gone)."""
     for shown in commentary.pieces_for(review, chapter, section):

@@ -29,7 +29,9 @@ TABLE_COLUMNS = {
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from rtxreview import appraisal
     tables = validate_package(args.data_dir)
+    appraisal.check(tables, args.data_dir)
     counts = ", ".join(f"{name} {len(frame)} rows" for name, frame in tables.items())
     print(f"{args.data_dir}: valid ({counts}); checked types, required fields, enums, ranges, "
           "keys, foreign keys and cross-field rules")

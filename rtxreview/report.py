@@ -97,7 +97,9 @@ class Review:
     tables: dict[str, pd.DataFrame] = field(init=False)
 
     def __post_init__(self):
+        from rtxreview import appraisal  # what the appraisal tables' schemas cannot say
         self.tables = validate_package(self.data_dir)
+        appraisal.check(self.tables, self.data_dir)
 
     @cached_property
     def audit(self) -> pd.DataFrame:

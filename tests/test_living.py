@@ -45,9 +45,10 @@ def keep_studies(folder: Path, studies: set[str]) -> None:
     evidence = evidence[evidence["study_id"].isin(studies)]
     kept = set(evidence["evidence_id"])
     write(folder, "evidence", evidence)
-    for name in ("studies", "patients", "checks"):
-        frame = read(folder, name)
-        write(folder, name, frame[frame["study_id"].isin(studies)])
+    for name in ("studies", "patients", "checks", "appraisal", "definitions", "certainty_judgements"):
+        if (folder / f"{name}.csv").is_file():
+            frame = read(folder, name)
+            write(folder, name, frame[frame["study_id"].isin(studies) | frame["study_id"].eq("")])
     derivations = read(folder, "derivations")
     linked = derivations[["evidence_id", "group_a", "group_b"]].apply(
         lambda col: col.eq("") | col.isin(kept)).all(axis=1)
