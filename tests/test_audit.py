@@ -95,11 +95,17 @@ def test_truncation_is_refused_when_the_source_rounds_half_up_elsewhere():
     assert result.loc["s-002", "verdict"] == "consistent"
 
 
-def test_presenting_symptoms_of_ttp_do_not_fit_22_patients(audited):
-    # 5/22 = 22.7 (printed 28), 3/22 = 13.6 (printed 17), 2/22 = 9.1 (printed 17)
-    for quote, recomputed in (("five (28%)", "23"), ("three (17%)", "14"), ("two (17%) fever", "9")):
+def test_presenting_symptoms_of_ttp_fit_18_patients_not_22(tables, audited):
+    # 5/22 = 22.7 and 3/22 = 13.6 do not print as 28 and 17; 5/18 = 27.8 and 3/18 = 16.7 do, and no other
+    # group size does. 2/18 = 11.1 (2/22 = 9.1) does not print as 17 either.
+    for quote, verdict, recomputed in (("five (28%)", "consistent", "28"), ("three (17%)", "consistent", "17"),
+                                       ("two (17%) fever", "inconsistent", "11")):
         row = row_where(audited, quote)
-        assert (row["verdict"], row["recomputed"]) == ("inconsistent", recomputed)
+        assert (row["verdict"], row["recomputed"], row["denominator"]) == (verdict, recomputed, 18)
+        assert row["denominator_source"] == "inferred"
+    # The base the percentages imply is not the cohort: the check says so.
+    check = run_checks(tables).set_index("check_id").loc["ttp22-05"]
+    assert (check["observed"], check["expected"], check["status"]) == (18, 22, "fail")
 
 
 def test_bare_percentage_lists_compatible_numerators(audited):
@@ -191,9 +197,11 @@ def test_parse_patients():
 def test_checks_on_real_data(tables):
     checks = run_checks(tables).set_index("check_id")
     failing = checks[checks["status"] == "fail"]
-    # hand: 26+53+25+25 = 129 vs 102+15 = 117; 25 > 10+4+2+1 = 17; 10+21 = 31 vs 32; 88+55 = 143 vs 117
+    # hand: 26+53+25+25 = 129 vs 102+15 = 117; 25 > 10+4+2+1 = 17; 10+21 = 31 vs 32; 88+55 = 143 vs 117;
+    # the 18 patients the TTP symptom percentages imply vs the 22 enrolled
     assert {cid: (r.observed, r.expected) for cid, r in failing.iterrows()} == {
-        "retro-08": (129, 117), "retro-12": (25, 17), "retro-13": (31, 32), "retro-14": (143, 117)}
+        "retro-08": (129, 117), "retro-12": (25, 17), "retro-13": (31, 32), "retro-14": (143, 117),
+        "ttp22-05": (18, 22)}
     assert checks.loc["retro-01", ["observed", "expected", "status"]].tolist() == [147, 147, "pass"]
 
 
