@@ -384,12 +384,33 @@ class Generator:
                                                  for d in self.derivations]),
             "pooling": (POOLING_COLUMNS, self.pooling_rows()),
         }
+        tables.update(self.other_tables(descriptor, tables["evidence"]))
         for name, (header, rows) in tables.items():
             with (out_dir / f"{name}.csv").open("w", encoding="utf-8", newline="") as fh:
                 writer = csv.writer(fh, lineterminator="\n")
                 writer.writerow(header)
                 writer.writerows(rows)
         return {name: len(rows) for name, (_, rows) in tables.items()}
+
+
+def _other_tables(self, descriptor: Path, evidence: tuple) -> dict[str, tuple]:
+    """The outcome vocabulary of the generated rows (topics from the real vocabulary beside the
+    descriptor, 'other' for a label it lacks), and every other resource with its header only."""
+    header, rows = evidence
+    used = sorted({row[header.index("outcome")] for row in rows})
+    known_path = descriptor.parent / "outcomes.csv"
+    known = {}
+    if known_path.is_file():
+        with known_path.open(encoding="utf-8") as fh:
+            known = {r["outcome"]: r["topic"] for r in csv.DictReader(fh)}
+    tables = {"outcomes": (["outcome", "topic"], [[o, known.get(o, "other")] for o in used])}
+    for resource in json.loads(descriptor.read_text(encoding="utf-8"))["resources"]:
+        if resource["name"] not in ("studies", "evidence", "patients", "checks", "derivations", "pooling", "outcomes"):
+            tables[resource["name"]] = ([f["name"] for f in resource["schema"]["fields"]], [])
+    return tables
+
+
+Generator.other_tables = _other_tables
 
 
 def generate(out_dir: str | Path, rows: int = 100_000, studies: int = 1_000, seed: int = 1,

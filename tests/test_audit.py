@@ -181,7 +181,8 @@ def test_response_criteria(baseline, count, expected):
 
 
 def test_response_counts_from_table(tables):
-    counts = ipd.response_counts(ipd.responses(tables["patients"]))
+    study = tables["patients"]["study_id"].iloc[0]  # the one study with a per-patient table
+    counts = ipd.response_counts(ipd.responses(tables["patients"], study))
     # worked out from Table 1 by hand: month -> (CR, PR, OR)
     expected = {1: (0, 2, 2), 3: (0, 7, 7), 6: (3, 3, 6), 12: (2, 4, 6)}
     assert {m: (r.CR, r.PR, r.OR) for m, r in counts.iterrows()} == expected
