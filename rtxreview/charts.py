@@ -240,24 +240,37 @@ def _pooled_frames(pooled: dict, centre: float, half: float, label_chars: int
 
 
 POOLED_TOOLTIP = [("label", "Pooled estimate"), ("estimate_text", "Proportion"),
-                  ("ci_text", "95% CI"), ("pi_text", "95% prediction interval"), ("method", "Method")]
+                  ("ci_text", "95% CI (Hartung-Knapp)"), ("pi_text", "95% prediction interval"), ("method", "Method")]
 
 
 def _heterogeneity_note(pooled: dict) -> list[str]:
-    """Lines printed under the forest plot: heterogeneity, method and how to read the marks."""
+    """Lines printed under the forest plot: heterogeneity (Q test and I²), method, how to read the marks."""
     i2 = "not estimable" if _missing(pooled.get("i2")) else f"{float(pooled['i2']):.1f}%"
     tau2 = "not estimable" if _missing(pooled.get("tau2")) else f"{float(pooled['tau2']):.3f}"
-    lines = [f"Pooled: k = {pooled.get('k')} studies; I² = {i2}; τ² = {tau2}",
-             *_wrap(f"Method: {pooled.get('method', '')}", NOTE_CHARS),
-             "Squares: area proportional to the weight in the pooled analysis; lines: 95% CI."]
+    q = "" if _missing(pooled.get("q")) else (
+        f"; Cochran's Q = {float(pooled['q']):.2f} ({pooled.get('q_df')} df, {_p_value(pooled.get('q_p'))})")
+    lines = [f"Pooled: k = {pooled.get('k')} studies{q}; I² = {i2}; τ² = {tau2}",
+             *_wrap(f"Method: {pooled.get('method', '')}", NOTE_CHARS)]
+    if pooled.get("ci_method"):
+        lines += _wrap(f"Diamond: 95% CI, {pooled['ci_method']}.", NOTE_CHARS)
+    lines.append("Squares: area proportional to the weight in the pooled analysis; lines: 95% CI.")
     if not (_missing(pooled.get("pi_low")) or _missing(pooled.get("pi_high"))):
         lines.append("Thin line through the diamond: 95% prediction interval.")
+    elif pooled.get("prediction_interval_reason"):
+        lines += _wrap(pooled["prediction_interval_reason"][:1].upper() + pooled["prediction_interval_reason"][1:] + ".",
+                       NOTE_CHARS)
     return lines
 
 
-def _note_chart(pooled: dict) -> alt.Chart:
-    """The heterogeneity note as a block of text lines, the full width of the chart."""
-    lines = _heterogeneity_note(pooled)
+def _p_value(p) -> str:
+    """Cochran's Q p-value for the note: ``p = 0.039`` (two significant digits), ``p < 0.001`` below."""
+    if _missing(p):
+        return "p not estimable"
+    return "p < 0.001" if float(p) < 0.001 else f"p = {float(p):.2g}"
+
+
+def _note_chart(lines: list[str]) -> alt.Chart:
+    """Lines of text under the forest plot, the full width of the chart."""
     return alt.Chart(alt.InlineData(values=[{"note": lines}]), width=WIDTH, height=16 * len(lines)).mark_text(
         align="left", baseline="top", fontSize=FONT_SIZE - 1, lineHeight=16
     ).encode(x=alt.XValue(0), y=alt.YValue(0), text=alt.Text("note:N"))
@@ -341,7 +354,8 @@ def _panel_widths(labels: list[str]) -> tuple[int, int, int]:
 
 
 def forest_plot(rows: pd.DataFrame, pooled: dict | None = None, *, title: str,
-                x_title: str = "Proportion of patients (95% CI)") -> alt.TopLevelMixin:
+                x_title: str = "Proportion of patients (95% CI)", not_pooled: str | None = None
+                ) -> alt.TopLevelMixin:
     """Classic horizontal forest plot of proportions, optionally with a pooled diamond.
 
     Parameters
@@ -354,12 +368,18 @@ def forest_plot(rows: pd.DataFrame, pooled: dict | None = None, *, title: str,
         NaN for an estimate that is not pooled.
     pooled : dict, optional
         ``label, estimate, ci_low, ci_high, pi_low, pi_high, method, i2, tau2, k``
-        (proportions on the 0..1 scale, ``i2`` in percent); ``pi_low`` and
+        and, when known, ``q, q_df, q_p, ci_method, prediction_interval_reason``
+        (the ``pooled`` of :func:`rtxreview.pooling.pooled_analyses`;
+        proportions on the 0..1 scale, ``i2`` in percent); ``pi_low`` and
         ``pi_high`` may be None.
     title : str
         Chart title.
     x_title : str
         Title of the proportion axis.
+    not_pooled : str, optional
+        Why the estimates are not pooled (``not_pooled_reason``); printed
+        under the plot, which then shows the studies side by side without a
+        diamond.
 
     Returns
     -------
@@ -392,9 +412,13 @@ def forest_plot(rows: pd.DataFrame, pooled: dict | None = None, *, title: str,
         _text_panel(est, pooled_row, "right_text", "Events/total (%)", y, right, height),
         spacing=8,
     )
-    if pooled is None:
+    if pooled is not None:
+        note = _heterogeneity_note(pooled)
+    elif not_pooled:
+        note = _wrap(f"Not pooled: {not_pooled}.", NOTE_CHARS)
+    else:
         return _finish(panels, title)
-    return _finish(alt.vconcat(panels, _note_chart(pooled), spacing=6), title)
+    return _finish(alt.vconcat(panels, _note_chart(note), spacing=6), title)
 
 
 # ---------------------------------------------------------------------------

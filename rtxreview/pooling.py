@@ -3,9 +3,25 @@
 An estimate needs events and a total. Events are the row's printed count, or, for a percentage
 printed without its count, the only whole number that reproduces it (from the audit); a row where
 none or several do cannot be pooled and stops the run with a message naming it.
+
+An analysis declared in pooling.csv is pooled only if its inputs are comparable (the
+*comparability rule*): every row of pooling.csv records the outcome's ``definition``, its
+``timepoint`` and its ``analysis_set``, and these must be the same for every study and known
+("not reported" never matches, not even itself: an unknown definition cannot be judged the same
+as another). Otherwise the analysis is not pooled, and ``not_pooled_reason`` says which
+attribute differs between which studies; its studies are then shown side by side, without a
+pooled estimate. The statistics themselves are in :mod:`rtxreview.meta_analysis`.
+
+Time-point rule: a study that reports the outcome at several visits contributes its latest
+visit, read from evidence.csv (rows of the same study, disease, subgroup, intervention and
+outcome whose ``timepoint`` is a visit such as "12 months"); a row of pooling.csv that names an
+earlier visit stops the run. The latest visit is the longest follow-up the study gives (a
+response that lasted), and one rule for every study means no visit is picked for its result.
 """
 
 from __future__ import annotations
+
+import re
 
 import pandas as pd
 
@@ -15,8 +31,101 @@ from rtxreview.meta_analysis import pool_proportions
 ESTIMATORS = {"PM": "Paule-Mandel", "DL": "DerSimonian-Laird (tau² truncated at 0)"}
 
 
+NOT_REPORTED = "not reported"
+COMPARABILITY_ATTRIBUTES = {"definition": "outcome definition", "timepoint": "time point",
+                            "analysis_set": "analysis set"}
+TIMEPOINT_RULE = ("A study that reports the outcome at several visits contributes its latest visit (its "
+                  "longest follow-up), whichever visit gives the best result.")
+_VISIT = re.compile(r"^(?:(?P<n>\d+(?:\.\d+)?) (?P<unit>day|week|month|year)s?|(?P<unit2>day|week|month|year) (?P<n2>\d+))$")
+_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
+_SERIES = ["study_id", "disease", "subgroup", "intervention", "outcome"]
+
+
 class EstimateError(ValueError):
     """An evidence row cannot give events and a total."""
+
+
+class PoolingError(ValueError):
+    """A row of pooling.csv contradicts evidence.csv or the time-point rule."""
+
+
+def visit_days(timepoint) -> float | None:
+    """Days after treatment of a visit written "6 months", "24 weeks" or "week 24"; None for anything else.
+
+    Follow-up summaries ("median follow-up 28 months"), "baseline" and blanks are not visits.
+    """
+    match = _VISIT.match(str(timepoint).strip()) if isinstance(timepoint, str) else None
+    if match is None:
+        return None
+    number, unit = (match["n"], match["unit"]) if match["n"] else (match["n2"], match["unit2"])
+    return float(number) * _DAYS[unit]
+
+
+def _latest_visits(evidence: pd.DataFrame, pooled_ids) -> dict[tuple, tuple[float, str, str]]:
+    """For each outcome series reported at visits: (days, timepoint, evidence_id) of its latest visit.
+
+    Only the studies and outcomes of ``pooled_ids`` are looked at, each distinct timepoint is
+    parsed once (a living review has few), and the rows are ranked by visit with pandas.
+    """
+    pooled = evidence[evidence["evidence_id"].isin(pooled_ids)]
+    evidence = evidence[evidence["study_id"].isin(pooled["study_id"]) & evidence["outcome"].isin(pooled["outcome"])]
+    days = evidence["timepoint"].map({t: visit_days(t) for t in evidence["timepoint"].dropna().unique()})
+    visits = evidence.loc[days.notna(), [*_SERIES, "timepoint", "evidence_id"]].assign(days=days[days.notna()])
+    visits[_SERIES] = visits[_SERIES].astype(object).where(visits[_SERIES].notna(), "")
+    last = visits.sort_values("days", kind="stable").drop_duplicates(_SERIES, keep="last")
+    return {tuple(values[:-3]): (values[-1], values[-3], values[-2])
+            for values in last[[*_SERIES, "timepoint", "evidence_id", "days"]].itertuples(index=False)}
+
+
+def _check_declared_row(line: int, row: dict, source: dict, latest: dict) -> None:
+    """Stop if the row's time point is not its evidence row's, or is an earlier visit than the latest."""
+    where = f"pooling.csv line {line}, row {row['analysis_id']}/{row['evidence_id']}, column"
+    printed = "" if pd.isna(source["timepoint"]) else str(source["timepoint"])
+    if printed and row["timepoint"] != printed:
+        raise PoolingError(f"{where} timepoint: {row['timepoint']!r}, but evidence.csv gives {printed!r}")
+    if not printed and row["timepoint"] != NOT_REPORTED:
+        raise PoolingError(f"{where} timepoint: {row['timepoint']!r}, but evidence.csv gives none "
+                           f"(write {NOT_REPORTED!r})")
+    days = visit_days(printed)
+    key = tuple("" if pd.isna(source[c]) else source[c] for c in _SERIES)
+    if days is not None and latest[key][0] > days:
+        raise PoolingError(f"{where} evidence_id: the time-point rule takes each study's latest visit, and "
+                           f"{source['study_id']} also reports {source['outcome']} at {latest[key][1]} "
+                           f"({latest[key][2]})")
+
+
+def comparability(rows: pd.DataFrame) -> list[dict]:
+    """What keeps the rows of one analysis from being pooled; an empty list when nothing does.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        One row per estimate with ``study`` and the columns of ``COMPARABILITY_ATTRIBUTES``.
+
+    Returns
+    -------
+    list of dict
+        One per problem: ``attribute`` (a column, or ``"study"`` when fewer than two studies
+        contribute), ``problem`` (``"not reported"``, ``"differs"`` or ``"one study"``),
+        ``values`` (study id to its value) and ``text``, e.g. ``"analysis set differs:
+        evaluable (retro_series_147) vs intention to treat (zhang_2021)"``.
+    """
+    problems = []
+    if rows["study"].nunique() < 2:
+        problems.append(dict(attribute="study", problem="one study", values={},
+                             text="fewer than two studies report this outcome"))
+    for column, name in COMPARABILITY_ATTRIBUTES.items():
+        values = dict(zip(rows["study"], rows[column]))
+        unknown = [study for study, value in values.items() if value == NOT_REPORTED]
+        if unknown:
+            problems.append(dict(attribute=column, problem="not reported", values=values,
+                                 text=f"{name} not reported ({', '.join(unknown)})"))
+        known = {study: value for study, value in values.items() if value != NOT_REPORTED}
+        if len(set(known.values())) > 1:
+            listed = " vs ".join(f"{value} ({study})" for study, value in known.items())
+            problems.append(dict(attribute=column, problem="differs", values=values,
+                                 text=f"{name} differs: {listed}"))
+    return problems
 
 
 def events_and_total(audited_row: pd.Series) -> tuple[int, int, str]:
@@ -99,28 +208,81 @@ def _estimates(by_id: _ById, evidence_ids: list[str], labels: list[str] | None, 
 
 def pooled_analyses(tables: dict[str, pd.DataFrame], audited: pd.DataFrame,
                     estimator: str = "PM", alpha: float = 0.05, ci_method: str = "beta") -> list[dict]:
-    """Every analysis of pooling.csv: its estimates (with random-effects weights) and the pooled result."""
+    """Every analysis of pooling.csv: its estimates and, if they are comparable, the pooled result.
+
+    Parameters
+    ----------
+    tables : dict of pandas.DataFrame
+        The validated data package (``evidence`` and ``pooling`` are used).
+    audited : pandas.DataFrame
+        The audit of the evidence rows (their events, or the counts that reproduce a percentage).
+    estimator : {"PM", "DL"}, optional
+        Between-study variance estimator of :func:`rtxreview.meta_analysis.pool_proportions`.
+    alpha : float, optional
+        1 - confidence level of every interval.
+    ci_method : str, optional
+        Method of the studies' own intervals (:func:`rtxreview.intervals.confidence_interval`).
+
+    Returns
+    -------
+    list of dict
+        One per analysis, in file order, with ``analysis_id, title, disease, outcome, estimator,
+        k, rows`` (the estimates with ``definition, timepoint, analysis_set`` and ``weight``, NaN
+        when not pooled), ``comparable`` (bool), ``comparability`` (the problems found by
+        :func:`comparability`), ``not_pooled_reason`` (their texts joined by "; ", empty when
+        pooled; ``reason`` is the same text), ``timepoint_rule`` and ``pooled``: None when not pooled,
+        else a dict of ``label, method, ci_method, estimate, ci_low, ci_high`` (Hartung-Knapp),
+        ``hk_ci`` (the same pair), ``z_ci`` (normal-based pair), ``prediction_interval`` (pair
+        or None), ``prediction_interval_reason``, ``pi_low, pi_high``, ``q, q_df, q_p, i2, tau2,
+        k, note``.
+
+    Raises
+    ------
+    PoolingError
+        If a row's time point is not its evidence row's, or names an earlier visit than the
+        latest its study reports (the time-point rule).
+    """
     results = []
-    by_id = _ById(audited, tables["evidence"], tables["pooling"]["evidence_id"].tolist())
-    for analysis_id, members in tables["pooling"].groupby("analysis_id", sort=False):
+    pooling, evidence = tables["pooling"], tables["evidence"]
+    by_id = _ById(audited, evidence, pooling["evidence_id"].tolist())
+    sources = evidence.set_index("evidence_id").loc[pooling["evidence_id"].unique(), ["timepoint", *_SERIES]]
+    sources = {eid: dict(zip(sources.columns, values)) for eid, values in zip(sources.index, sources.itertuples(index=False))}
+    latest = _latest_visits(evidence, pooling["evidence_id"])
+    for position, row in enumerate(pooling.to_dict("records")):
+        _check_declared_row(position + 2, row, sources[row["evidence_id"]], latest)  # line 1 is the header
+    for analysis_id, members in pooling.groupby("analysis_id", sort=False):
         rows = _estimates(by_id, members["evidence_id"].to_list(), members["label"].to_list(), alpha=alpha,
                           ci_method=ci_method)
         rows["note"] = members["note"].fillna("").to_list()
+        for column in COMPARABILITY_ATTRIBUTES:
+            rows[column] = members[column].to_list()
         first = members.iloc[0]
         result = dict(analysis_id=analysis_id, title=first["title"], disease=first["disease"],
-                      outcome=first["outcome"], estimator=estimator, k=len(rows))
-        if rows["study"].nunique() < 2:
-            results.append(dict(result, rows=rows, pooled=None,
-                                reason="fewer than two studies report this outcome"))
+                      outcome=first["outcome"], estimator=estimator, k=len(rows), timepoint_rule=TIMEPOINT_RULE)
+        problems = comparability(rows)
+        if problems:
+            reason = "; ".join(problem["text"] for problem in problems)
+            rows["weight"] = float("nan")
+            results.append(dict(result, rows=rows, comparable=False, comparability=problems, pooled=None,
+                                not_pooled_reason=reason, reason=reason))
             continue
         pooled = pool_proportions(rows["events"].to_numpy(), rows["total"].to_numpy(), estimator=estimator, alpha=alpha)
         rows["weight"] = pooled.weights
-        results.append(dict(result, rows=rows, reason="", pooled=dict(
-            label=f"Pooled ({ESTIMATORS[estimator]}, random effects, logit)",
-            method=pooled.method, estimate=pooled.estimate, ci_low=pooled.ci_low, ci_high=pooled.ci_high,
-            pi_low=pooled.pi_low, pi_high=pooled.pi_high, tau2=pooled.tau2, i2=pooled.i2, k=pooled.k,
-            note=pooled.note)))
+        results.append(dict(result, rows=rows, comparable=True, comparability=[], not_pooled_reason="", reason="",
+                            pooled=_pooled_fields(pooled, estimator)))
     return results
+
+
+def _pooled_fields(pooled, estimator: str) -> dict:
+    """The chapters' view of a :class:`~rtxreview.meta_analysis.PooledProportion`."""
+    prediction = None if pooled.pi_low is None else (pooled.pi_low, pooled.pi_high)
+    return dict(
+        label=f"Pooled ({ESTIMATORS[estimator]}, random effects, logit)", method=pooled.method,
+        ci_method=pooled.ci_method, estimate=pooled.estimate, ci_low=pooled.ci_low, ci_high=pooled.ci_high,
+        hk_ci=(pooled.ci_low, pooled.ci_high), z_ci=(pooled.z_ci_low, pooled.z_ci_high),
+        prediction_interval=prediction, prediction_interval_reason=pooled.pi_reason,
+        pi_low=pooled.pi_low, pi_high=pooled.pi_high, q=pooled.q, q_df=pooled.q_df, q_p=pooled.q_pvalue,
+        i2=pooled.i2, tau2=pooled.tau2, k=pooled.k, note=pooled.note)
 
 
 def pooled_summary(results: list[dict]) -> list[dict]:
@@ -130,11 +292,15 @@ def pooled_summary(results: list[dict]) -> list[dict]:
         pooled = result["pooled"] or {}
         summary.append({
             "analysis_id": result["analysis_id"], "disease": result["disease"], "outcome": result["outcome"],
+            "pooled": result["pooled"] is not None, "not_pooled_reason": result["not_pooled_reason"],
             "method": pooled.get("method", ""), "estimator": result["estimator"],
+            "ci_method": pooled.get("ci_method", ""),
             "studies": [{"study_id": r.study, "evidence_id": r.evidence_id, "events": int(r.events),
-                         "total": int(r.total)} for r in result["rows"].itertuples()],
+                         "total": int(r.total), "definition": r.definition, "timepoint": r.timepoint,
+                         "analysis_set": r.analysis_set} for r in result["rows"].itertuples()],
             "estimate": pooled.get("estimate"), "ci_low": pooled.get("ci_low"), "ci_high": pooled.get("ci_high"),
             "pi_low": pooled.get("pi_low"), "pi_high": pooled.get("pi_high"),
+            "q": pooled.get("q"), "q_df": pooled.get("q_df"), "q_p": pooled.get("q_p"),
             "tau2": pooled.get("tau2"), "i2": pooled.get("i2"), "note": pooled.get("note", result["reason"]),
         })
     return summary

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rtxreview.pooling import visit_days
+
 DEFAULT_DESCRIPTOR = Path(__file__).resolve().parent.parent / "data" / "datapackage.json"
 MAX_DENOMINATOR = 5_000
 MIN_ROWS_PER_STUDY = 25   # room for the structured rows (checks, per-patient links, 2x2 claims)
@@ -59,7 +61,9 @@ PATIENT_COLUMNS = ["study_id", "patient", "measure", "value", "unit", "quote", "
 CHECK_COLUMNS = ["check_id", "study_id", "kind", "parts", "total", "description"]
 DERIVATION_COLUMNS = ["evidence_id", "method", "measure", "patients", "month", "response", "group_a", "group_b",
                       "description"]
-POOLING_COLUMNS = ["analysis_id", "evidence_id", "label", "title", "disease", "outcome", "note"]
+POOLING_COLUMNS = ["analysis_id", "evidence_id", "label", "title", "disease", "outcome", "definition",
+                   "definition_source", "timepoint", "analysis_set", "note"]
+SERIES = ("study_id", "disease", "subgroup", "intervention", "outcome")  # as rtxreview.pooling reads them
 
 
 def half_up_percent(k: int, n: int, decimals: int) -> str:
@@ -335,18 +339,34 @@ class Generator:
                                      description="Response in two dose groups"))
 
     def pooling_rows(self) -> list[list]:
-        rows = []
-        by_outcome: dict[str, list[tuple[str, str]]] = {}
+        """Analyses that pass rtxreview.pooling's rules: one visit each, every row its series' latest."""
+        latest: dict[tuple, float] = {}
+        rows_by_id = {}
+        for study in self.studies:
+            for row in study.rows:
+                rows_by_id[row["evidence_id"]] = row
+                days = visit_days(row["timepoint"])
+                key = tuple(row[c] for c in SERIES)
+                if days is not None and days > latest.get(key, -1.0):
+                    latest[key] = days
+        by_visit: dict[str, list[tuple[str, str]]] = {}
         for eid, outcome, disease in self.poolable:
-            by_outcome.setdefault(outcome, []).append((eid, disease))
+            row = rows_by_id[eid]
+            if outcome == "overall response" and visit_days(row["timepoint"]) == latest[tuple(row[c] for c in SERIES)]:
+                by_visit.setdefault(row["timepoint"], []).append((eid, disease))
+        visits = sorted(by_visit, key=visit_days)
         analyses = max(1, self.n_studies // 20)
-        members = by_outcome.get("overall response", [])
+        rows = []
         for a in range(analyses):
-            chosen = members[a::analyses][:self.integer(5, 25)]
+            if not visits:
+                break
+            visit = visits[a % len(visits)]
+            chosen = by_visit[visit][a // len(visits)::-(-analyses // len(visits))][:self.integer(5, 25)]
             analysis_id = f"synthetic-{a + 1:03d}"
             for eid, disease in chosen:
                 rows.append([analysis_id, eid, f"{eid}: overall response", f"Synthetic pooled analysis {a + 1}",
-                             disease, "overall response", "synthetic"])
+                             disease, "overall response", "synthetic response criteria", "", visit,
+                             "intention to treat", "synthetic"])
         return rows
 
     # -- the package -------------------------------------------------------------------------

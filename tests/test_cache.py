@@ -128,7 +128,7 @@ def test_options_are_part_of_the_key(cache_folder, validations):
     assert len(validations) == 3
     assert (beta.ci_method, wilson.ci_method, dl.estimator) == ("beta", "wilson", "DL")
     analysis = "itp-complete-response"
-    assert beta.pooled[analysis]["pooled"] != dl.pooled[analysis]["pooled"]
+    assert (beta.pooled[analysis]["estimator"], dl.pooled[analysis]["estimator"]) == ("PM", "DL")
 
 
 def test_other_libraries_or_modules_make_another_entry(cache_folder, validations, monkeypatch):

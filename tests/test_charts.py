@@ -344,6 +344,33 @@ def test_forest_without_pooled_has_no_diamond_and_no_note():
     assert "hconcat" in spec and "vconcat" not in spec
 
 
+def note_lines(spec: dict) -> list[str]:
+    [lines] = [rows[0]["note"] for u, rows in marks(spec, "text") if rows and isinstance(rows[0].get("note"), list)]
+    return lines
+
+
+def test_forest_note_gives_cochrans_q_with_its_p_value_and_the_hartung_knapp_diamond():
+    reason = "no prediction interval with fewer than 3 studies: it uses t with k - 2 degrees of freedom"
+    pooled = dict(POOLED, q=4.2807677, q_df=1, q_p=0.0385459, pi_low=None, pi_high=None,
+                  ci_method="Hartung-Knapp-Sidik-Jonkman (t with k - 1 df)", prediction_interval_reason=reason)
+    lines = note_lines(forest_plot(forest_rows(), pooled, title="t").to_dict())
+    assert lines[0] == "Pooled: k = 2 studies; Cochran's Q = 4.28 (1 df, p = 0.039); I² = 12.5%; τ² = 0.012"
+    assert "Diamond: 95% CI, Hartung-Knapp-Sidik-Jonkman (t with k - 1 df)." in lines
+    assert " ".join(lines[-2:]) == ("No prediction interval with fewer than 3 studies: it uses t with k - 2 "
+                                    "degrees of freedom.")
+    assert all(len(line) <= charts.NOTE_CHARS for line in lines)
+    tiny = note_lines(forest_plot(forest_rows(), dict(pooled, q_p=2e-5), title="t").to_dict())
+    assert "Cochran's Q = 4.28 (1 df, p < 0.001);" in tiny[0]
+
+
+def test_forest_not_pooled_shows_the_studies_side_by_side_with_the_reason_and_no_diamond():
+    reason = "analysis set differs: evaluable (retro_series_147) vs intention to treat (zhang_2021)"
+    spec = forest_plot(forest_rows().assign(weight=np.nan), None, title="t", not_pooled=reason).to_dict()
+    assert marks(spec, "area") == []
+    assert len(marks(spec, "square")[0][1]) == 3  # every study, same size: no weights
+    assert " ".join(note_lines(spec)) == f"Not pooled: {reason}."
+
+
 def test_forest_with_no_weights_draws_fixed_size_squares_only():
     rows = forest_rows().assign(weight=np.nan)
     spec = forest_plot(rows, None, title="t").to_dict()
