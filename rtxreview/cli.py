@@ -5,6 +5,7 @@ audit     one verdict per reported number (recomputed from its counts or the per
 checks    the internal arithmetic checks of checks.csv (expected, observed, pass/fail)
 ipd       per-patient response categories re-derived from the platelet table
 pool      the pooled random-effects analyses of pooling.csv (json or csv)
+diff      what changed from one data package to another (OLD_DATA_DIR NEW_DATA_DIR)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ TABLE_COLUMNS = {
     "audit": ["evidence_id", "statistic", "reported", "numerator", "denominator", "recomputed", "verdict", "explanation"],
     "checks": ["check_id", "kind", "expected", "observed", "status", "description"],
     "ipd": ["patient", "month", "platelets", "response"],
+    "diff": ["change", "id", "study_id", "field", "old", "new", "detail"],
 }
 
 
@@ -91,6 +93,18 @@ def _pool(args: argparse.Namespace) -> int:
 
 def _report(args: argparse.Namespace) -> int:
     frame, summary = REPORTS[args.command](validate_package(args.data_dir))
+    return _write(args, frame, summary)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from rtxreview import diff
+    from rtxreview.report import load_review
+    frame = diff.compare(load_review(args.old_data_dir), load_review(args.new_data_dir))
+    return _write(args, frame, diff.summary(frame))
+
+
+def _write(args: argparse.Namespace, frame: pd.DataFrame, summary: str) -> int:
+    """A report in the chosen --format: csv, json, or a table of TABLE_COLUMNS and its summary."""
     if args.format == "csv":
         sys.stdout.write(csv_text(frame))
     elif args.format == "json":
@@ -99,7 +113,8 @@ def _report(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         with pd.option_context("display.max_colwidth", 90, "display.width", 250, "display.max_rows", None):
-            print(frame[TABLE_COLUMNS[args.command]].to_string(index=False))
+            if len(frame):
+                print(frame[TABLE_COLUMNS[args.command]].to_string(index=False))
         print(summary)
     return 0
 
@@ -130,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     notes.add_argument("piece", nargs="?", help="the piece's name (its file name without .md)")
     notes.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     notes.set_defaults(run=_commentary)
+    diff = commands.add_parser("diff", help="what changed between two data packages")
+    diff.add_argument("old_data_dir", type=Path)
+    diff.add_argument("new_data_dir", type=Path)
+    diff.add_argument("--format", choices=["csv", "json", "table"], default="table")
+    diff.set_defaults(run=_diff)
     return parser
 
 
