@@ -206,6 +206,22 @@ def _estimates(by_id: _ById, evidence_ids: list[str], labels: list[str] | None, 
     })
 
 
+def _with_comparability_columns(pooling: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
+    """A pooling table of an earlier version of the package, written before the comparability
+    columns existed (``rtxreview diff`` reads earlier versions with this library), gets its rows'
+    time points from evidence.csv and "not reported" for the rest: such analyses are then judged by
+    today's rule, which finds them not comparable. A current package has every column (schema)."""
+    missing = [c for c in COMPARABILITY_ATTRIBUTES if c not in pooling.columns]
+    if not missing:
+        return pooling
+    pooling = pooling.copy()
+    timepoints = evidence.set_index("evidence_id")["timepoint"]
+    for column in missing:
+        pooling[column] = (pooling["evidence_id"].map(timepoints).fillna(NOT_REPORTED) if column == "timepoint"
+                           else NOT_REPORTED)
+    return pooling
+
+
 def pooled_analyses(tables: dict[str, pd.DataFrame], audited: pd.DataFrame,
                     estimator: str = "PM", alpha: float = 0.05, ci_method: str = "beta") -> list[dict]:
     """Every analysis of pooling.csv: its estimates and, if they are comparable, the pooled result.
@@ -243,7 +259,7 @@ def pooled_analyses(tables: dict[str, pd.DataFrame], audited: pd.DataFrame,
         latest its study reports (the time-point rule).
     """
     results = []
-    pooling, evidence = tables["pooling"], tables["evidence"]
+    pooling, evidence = _with_comparability_columns(tables["pooling"], tables["evidence"]), tables["evidence"]
     by_id = _ById(audited, evidence, pooling["evidence_id"].tolist())
     sources = evidence.set_index("evidence_id").loc[pooling["evidence_id"].unique(), ["timepoint", *_SERIES]]
     sources = {eid: dict(zip(sources.columns, values)) for eid, values in zip(sources.index, sources.itertuples(index=False))}

@@ -246,7 +246,7 @@ def test_checks_and_ipd_cli(capsys):
     assert header == "check_id,study_id,source_document,kind,description,expected,observed,status"
     assert main(["ipd", str(DATA_DIR), "--format", "csv"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "patient,month,platelets,response" and len(out) == 1 + 8 * 4
+    assert out[0] == "study_id,patient,month,platelets,response" and len(out) == 1 + 8 * 4
 
 
 def test_cli_refuses_broken_data_without_traceback(data_copy):

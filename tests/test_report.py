@@ -503,7 +503,7 @@ def test_rederived_table_from_the_platelet_counts(review):
                          f"{responders}/{n} ({100 * responders / n:.1f}%)"])
     # by hand, month 6: patients 2, 3, 7 above 100 (CR); 1, 4, 6 doubled (PR); 5 (35 from 30) and 8 NR
     assert expected[2] == ["6", "3", "3", "2", "6/8 (75.0%)"]
-    cells = body_rows(parse(rederived_table(review)))
+    cells = body_rows(parse(rederived_table(review, review.tables["patients"]["study_id"].iloc[0])))
     assert [[c["text"] for c in r[:5]] for r in cells] == expected
     # the printed column carries the paper's percentages for that month
     derivations = pd.read_csv(DATA_DIR / "derivations.csv", dtype=str, keep_default_na=False)
