@@ -210,7 +210,9 @@ def _with_comparability_columns(pooling: pd.DataFrame, evidence: pd.DataFrame) -
     """A pooling table of an earlier version of the package, written before the comparability
     columns existed (``rtxreview diff`` reads earlier versions with this library), gets its rows'
     time points from evidence.csv and "not reported" for the rest: such analyses are then judged by
-    today's rule, which finds them not comparable. A current package has every column (schema)."""
+    today's rule, which finds them not comparable; the declared rows' time points are not checked
+    against the time-point rule, which that version did not have. A current package has every
+    column (schema)."""
     missing = [c for c in COMPARABILITY_ATTRIBUTES if c not in pooling.columns]
     if not missing:
         return pooling
@@ -259,12 +261,13 @@ def pooled_analyses(tables: dict[str, pd.DataFrame], audited: pd.DataFrame,
         latest its study reports (the time-point rule).
     """
     results = []
+    earlier = any(c not in tables["pooling"].columns for c in COMPARABILITY_ATTRIBUTES)
     pooling, evidence = _with_comparability_columns(tables["pooling"], tables["evidence"]), tables["evidence"]
     by_id = _ById(audited, evidence, pooling["evidence_id"].tolist())
     sources = evidence.set_index("evidence_id").loc[pooling["evidence_id"].unique(), ["timepoint", *_SERIES]]
     sources = {eid: dict(zip(sources.columns, values)) for eid, values in zip(sources.index, sources.itertuples(index=False))}
     latest = _latest_visits(evidence, pooling["evidence_id"])
-    for position, row in enumerate(pooling.to_dict("records")):
+    for position, row in enumerate([] if earlier else pooling.to_dict("records")):
         _check_declared_row(position + 2, row, sources[row["evidence_id"]], latest)  # line 1 is the header
     for analysis_id, members in pooling.groupby("analysis_id", sort=False):
         rows = _estimates(by_id, members["evidence_id"].to_list(), members["label"].to_list(), alpha=alpha,
