@@ -1,0 +1,112 @@
+"""The extraction rules of data/EXTRACTION.md hold on the data: bounds are recorded one way and
+audited as bounds, group sizes printed elsewhere are inferred, labels are the source's own."""
+
+import re
+
+import pandas as pd
+import pytest
+
+from conftest import DATA_DIR
+from rtxreview.audit import audit
+from rtxreview.bounds import bounded_value
+from rtxreview.validate import validate_package
+
+# How each relation is printed in the sources, before the number ({n}) or after it.
+RELATION_WORDS = {
+    "at least": [r"at least (?:a )?{n}", r"≥ ?{n}", r"{n} or more"],
+    "up to": [r"up to {n}", r"within {n}", r"≤ ?{n}"],
+    "less than": [r"\$?< ?{n}", r"less than {n}"],
+    "more than": [r"\$?> ?{n}", r"more than {n}"],
+}
+
+
+@pytest.fixture(scope="module")
+def evidence() -> pd.DataFrame:
+    return pd.read_csv(DATA_DIR / "evidence.csv", dtype=str, keep_default_na=False).set_index("evidence_id")
+
+
+@pytest.fixture(scope="module")
+def audited() -> pd.DataFrame:
+    return audit(validate_package(DATA_DIR)).set_index("evidence_id")
+
+
+def relations_in_quote(row) -> set[str]:
+    """The relations printed right before or after the row's number in its quote."""
+    quote = row["quote"].replace("–", "-")
+    number = re.escape(row["reported"].replace("–", "-"))
+    found = set()
+    for relation, forms in RELATION_WORDS.items():
+        for form in forms:
+            if re.search(r"(?<![\w.])" + form.format(n=number) + r"(?![\w.])", quote):
+                found.add(relation)
+    return found
+
+
+# --- bounds ------------------------------------------------------------------------------------
+
+def test_every_number_printed_with_a_relation_is_a_bound_and_only_those(evidence):
+    """'at least 13 patients' is a bound (qualifier 'at least'), not a count of 13; and a row with a
+    qualifier prints that relation beside its number."""
+    rows = evidence[evidence["statistic"] != "p_value"]
+    printed = {eid: relations_in_quote(row) for eid, row in rows.iterrows()}
+    missing = [f"{eid}: {sorted(rel)} in {rows.at[eid, 'quote']!r}" for eid, rel in printed.items()
+               if rel and rows.at[eid, "qualifier"] not in rel]
+    assert not missing, "numbers printed with a relation but recorded as points:\n" + "\n".join(missing)
+    unprinted = [eid for eid, rel in printed.items() if rows.at[eid, "qualifier"] and rows.at[eid, "qualifier"] not in rel]
+    assert not unprinted, f"qualifier without its relation beside the number in the quote: {unprinted}"
+
+
+def test_relation_detection_can_fail():
+    row = {"quote": "Manageable reactions were observed in at least 13 patients", "reported": "13"}
+    assert relations_in_quote(row) == {"at least"}
+    assert relations_in_quote({"quote": "in 113 patients", "reported": "13"}) == set()
+    assert relations_in_quote({"quote": "(<12 months, N=42)", "reported": "1"}) == set()
+
+
+@pytest.mark.parametrize("evidence_id, qualifier, reported", [
+    ("retro_series_147-054", "at least", "13"), ("retro_series_147-009", "at least", "3"),
+    ("retro_series_147-037", "up to", "6"), ("alem_renal_41-072", "at least", "1"),
+    ("zhang_2021-037", "at least", "one"), ("zhang_2021-043", "at least", "two"),
+    ("alem_renal_41-005", "less than", "1"),
+])
+def test_the_bounds_the_re_extraction_found(evidence, evidence_id, qualifier, reported):
+    assert (evidence.at[evidence_id, "qualifier"], evidence.at[evidence_id, "reported"]) == (qualifier, reported)
+
+
+def test_a_bounded_count_is_not_audited_as_a_rate(audited):
+    # at least 13 of 147: a count with a denominator would be 'not_reported' with 13/147 = 8.8% computed;
+    # as a bound it is not_checkable, and the explanation gives the bound on the proportion.
+    row = audited.loc["retro_series_147-054"]
+    assert (row["verdict"], row["recomputed"], row["qualifier"]) == ("not_checkable", "", "at least")
+    assert "≥ 13 patients" in row["explanation"] and "≥ 8.8%" in row["explanation"]
+    percent_bound = audited.loc["alem_renal_41-005"]
+    assert percent_bound["verdict"] == "not_checkable" and "< 1%" in percent_bound["explanation"]
+
+
+def test_audit_of_tables_without_bounds_is_unchanged():
+    """A bound's count would otherwise get a computed rate: the qualifier alone makes the difference."""
+    studies = pd.DataFrame({"study_id": ["s"], "source_document": ["000_0000000000000000.txt"]})
+    evidence = pd.DataFrame({"evidence_id": ["s-001", "s-002"], "study_id": "s", "statistic": "count",
+                             "reported": ["13", "13"], "numerator": pd.array([13, 13], "Int64"),
+                             "denominator": pd.array([147, 147], "Int64"), "denominator_source": "stated",
+                             "unit": "patients", "qualifier": [pd.NA, "at least"]})
+    result = audit({"studies": studies, "evidence": evidence}).set_index("evidence_id")
+    assert result.loc["s-001", ["verdict", "recomputed"]].tolist() == ["not_reported", "8.8"]
+    assert result.loc["s-002", ["verdict", "recomputed"]].tolist() == ["not_checkable", ""]
+    without = audit({"studies": studies, "evidence": evidence.drop(columns="qualifier")})
+    assert without["verdict"].tolist() == ["not_reported", "not_reported"]
+
+
+@pytest.mark.parametrize("reported, qualifier, unit, text", [
+    ("13", "at least", "patients", "≥ 13 patients"), ("1", "less than", "%", "< 1%"),
+    ("6", "up to", "months", "≤ 6 months"), ("120", "more than", "g/L", "> 120 g/L"),
+    ("one", "at least", "courses", "at least one courses"), ("0.05", "less than", "", "< 0.05"),
+    ("72.9", None, "%", "72.9%"), ("72.9", "", "%", "72.9%"), ("375", pd.NA, "mg/m2", "375 mg/m2"),
+])
+def test_bounded_value(reported, qualifier, unit, text):
+    assert bounded_value(reported, qualifier, unit) == text
+
+
+def test_bounded_value_refuses_an_unknown_qualifier():
+    with pytest.raises(ValueError, match="unknown qualifier"):
+        bounded_value("3", "about", "")
