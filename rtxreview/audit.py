@@ -40,6 +40,7 @@ NOTHING_TO_RECOMPUTE = {
     "correlation": "A correlation without the paired data behind it.",
     "p_value": "A p-value without the data behind it in the sources.",
     "percent": "No denominator known for this percentage.",
+    "statement": "A statement without a number: nothing to recompute.",
 }
 
 

@@ -110,3 +110,54 @@ def test_bounded_value(reported, qualifier, unit, text):
 def test_bounded_value_refuses_an_unknown_qualifier():
     with pytest.raises(ValueError, match="unknown qualifier"):
         bounded_value("3", "about", "")
+
+
+# --- statements without numbers ---------------------------------------------------------------
+
+# Words that say how many patients, or how a comparison came out, without a number.
+STATEMENT_WORDS = [r"\b(?:all|every|another)\b[^.;:()]{0,25}?\b(?:patients?|pts|participants)\b",
+                   r"\b(?:all|every)\b (?:received|maintained)\b", r"\bno\b[^.;]{0,60}?\bw(?:as|ere) observed",
+                   r"\bdid not (?:also )?(?:differ|influence)\w*", r"\bcorrelated well\b", r"\bnot given\b",
+                   r"\bthe non-responder\b"]
+# Matches that are not statements of the study's patients without a number (EXTRACTION.md), with why.
+NOT_STATEMENTS = {
+    "All patients in that study received rituximab": "about other work",
+    "all other patients were observed for symptoms": "monitoring",
+    "All the patients from our center provided written informed consent": "consent",
+    "no significant differences were observed ($p = 0.34$)": "printed with its number: a p_value row",
+}
+
+
+def fold(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def test_every_statement_without_a_number_is_a_statement_row(sources, evidence):
+    """One rule in all five sources: each such statement lies inside the quote of a `statement` row."""
+    studies = pd.read_csv(DATA_DIR / "studies.csv", dtype=str)
+    statements = evidence[evidence["statistic"] == "statement"]
+    missing = []
+    for study in studies.itertuples():
+        text = fold((sources / study.source_document).read_text(encoding="utf-8")).split(" References 1.")[0]
+        spans = [(m.start(), m.end()) for quote in statements.loc[statements["study_id"] == study.study_id, "quote"]
+                 for m in re.finditer(re.escape(fold(quote)), text)]
+        excluded = [(m.start(), m.end()) for phrase in NOT_STATEMENTS for m in re.finditer(re.escape(phrase), text)]
+        for pattern in STATEMENT_WORDS:
+            for m in re.finditer(pattern, text, flags=re.IGNORECASE):
+                if not any(a <= m.start() and m.end() <= b for a, b in spans + excluded):
+                    missing.append(f"{study.study_id}: ...{text[max(0, m.start() - 40):m.end() + 30]}...")
+    assert not missing, "statements without a number and without a statement row:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("phrase", ["did not also differ significantly", "No severe acute or delayed toxicity",
+                                    "all ITP pts maintained a response", "all received RTX",
+                                    "all AIHA pts maintained a response", "another patient developed an allergic",
+                                    "all participants were women"])
+def test_the_statements_the_re_extraction_found(evidence, phrase):
+    rows = evidence[evidence["quote"].str.contains(phrase, regex=False)]
+    assert (rows["statistic"] == "statement").any(), phrase
+
+
+def test_a_statement_is_not_recomputed(audited):
+    row = audited.loc["zhang_2021-073"]
+    assert (row["statistic"], row["verdict"], row["reported"]) == ("statement", "not_checkable", "all")
