@@ -161,3 +161,44 @@ def test_the_statements_the_re_extraction_found(evidence, phrase):
 def test_a_statement_is_not_recomputed(audited):
     row = audited.loc["zhang_2021-073"]
     assert (row["statistic"], row["verdict"], row["reported"]) == ("statement", "not_checkable", "all")
+
+
+# --- group sizes and labels --------------------------------------------------------------------
+
+@pytest.mark.parametrize("evidence_id", [f"zhang_2021-{i:03d}" for i in (71, 72, 75, 76, 95, 96, 97, 98, 99, 100,
+                                                                          115, 116)])
+def test_group_size_printed_in_an_earlier_sentence_is_inferred(evidence, evidence_id):
+    row = evidence.loc[evidence_id]
+    assert row["denominator_source"] == "inferred" and row["note"].startswith("inferred: n = the ")
+    assert not re.search(rf"(?<![\d.]){row['denominator']}(?![\d.])", row["quote"])  # n not printed with it
+
+
+def test_no_note_says_an_extracted_number_was_not_extracted(evidence):
+    assert not evidence["note"].str.contains("not extracted").any()
+
+
+def test_summary_statistics_of_the_patients_have_a_group_size_or_say_why_not(evidence):
+    own = evidence[evidence["context"].isin(["result", "baseline"])
+                   & evidence["statistic"].isin(["mean", "sd", "median", "range", "iqr"])]
+    silent = own[(own["denominator"] == "") & ~own["note"].str.startswith("no group size")]
+    assert silent.empty, f"no group size and no note saying why: {list(silent.index)}"
+    for quote, rows in own.groupby("quote"):
+        assert rows["denominator"].nunique() == 1, f"one sentence, two group sizes: {list(rows.index)}"
+
+
+def test_labels_are_the_sources_own(evidence):
+    # The nadirs are printed for no group: no disease is asserted.
+    assert set(evidence.loc[[f"alem_renal_41-{i:03d}" for i in (19, 20, 21, 22)], "disease"]) == {"mixed cytopenias"}
+    # An outcome named 'complete response' where the source says 'complete remission' (and not response).
+    says_remission = evidence["quote"].str.contains("complete remission") & ~evidence["quote"].str.contains(
+        r"complete response|\bCR\b")
+    assert not (says_remission & evidence["outcome"].str.contains("complete response")).any()
+    assert evidence.at["ttp_multicentre_22-024", "outcome"] == "complete remission"
+
+
+def test_t_test_derivations_state_their_assumption():
+    derivations = pd.read_csv(DATA_DIR / "derivations.csv", dtype=str)
+    t_tests = derivations[derivations["method"] == "paired_t_test"]
+    assert len(t_tests) == 3
+    assert t_tests["description"].str.contains("Student's t test").all()
+    assert t_tests["description"].str.contains("paired test .* is assumed").all()
