@@ -4,7 +4,8 @@ Percentages and counts go through the exact percentage engine (:mod:`rtxreview.p
 linked in ``data/derivations.csv`` are recomputed from other data: p-value claims from two
 percent rows (Fisher and chi-square), summary statistics and paired t-tests from the per-patient
 table, response percentages from the per-patient platelet counts. Every other row is
-``not_checkable`` with the reason.
+``not_checkable`` with the reason; so is a bound ("at least 13 patients", :mod:`rtxreview.bounds`),
+from which no rate is recomputed.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import numpy as np
 import pandas as pd
 
 from rtxreview import ipd
+from rtxreview.bounds import bounds_of, explain_bound
 from rtxreview.percent import audit_percent_frame, refuse_unused_conventions
 from rtxreview.rounding import printed_decimals, round_exact, verdict_for
 from rtxreview.stats import (audit_summary_statistic, check_p_claim, check_p_claims, claim_holds,
                              parse_p_claim, quartiles_by_method)
 
-AUDIT_COLUMNS = ["evidence_id", "study_id", "source_document", "statistic", "reported", "numerator",
+AUDIT_COLUMNS = ["evidence_id", "study_id", "source_document", "statistic", "reported", "qualifier", "numerator",
                  "denominator", "denominator_source", "recomputed", "verdict", "rounding", "compatible",
                  "explanation"]
 VERDICTS = ("consistent", "rounding_variant", "test_dependent", "inconsistent", "not_reported", "not_checkable")
@@ -38,12 +40,15 @@ NOTHING_TO_RECOMPUTE = {
     "correlation": "A correlation without the paired data behind it.",
     "p_value": "A p-value without the data behind it in the sources.",
     "percent": "No denominator known for this percentage.",
+    "statement": "A statement without a number: nothing to recompute.",
 }
 
 
 def audit(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per evidence row with ``recomputed``, ``verdict``, ``rounding``, ``compatible``, ``explanation``."""
     evidence = tables["evidence"].merge(tables["studies"][["study_id", "source_document"]], on="study_id", how="left")
+    if "qualifier" not in evidence.columns:  # a table without bounds
+        evidence = evidence.assign(qualifier=pd.Series(pd.NA, index=evidence.index, dtype="string"))
     size = len(evidence)
     # The five output columns are filled as plain lists and set once at the end: assigning cell by
     # cell into a 10^5-row frame (.loc/.at per derivation) costs a hash-table lookup and a block
@@ -67,6 +72,7 @@ def audit(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             row = {c: values[c][i] for c in columns}
             for column, value in DERIVATIONS[link.method](link, row, context).items():
                 out[column][i] = value
+    _audit_bounds(evidence, out)
     result = evidence.assign(
         recomputed=pd.Series(out["recomputed"], index=evidence.index, dtype="str"),
         verdict=pd.Series(out["verdict"], index=evidence.index, dtype="str"),
@@ -263,6 +269,13 @@ def _audit_proportions(evidence: pd.DataFrame, out: dict[str, list]) -> None:
         target = out[column]
         for i, value in zip(positions.tolist(), checked[column].tolist()):
             target[i] = value
+
+
+def _audit_bounds(evidence: pd.DataFrame, out: dict[str, list]) -> None:
+    """A bound is not a point: whatever its counts gave, it is ``not_checkable`` and says why."""
+    for i in np.flatnonzero(bounds_of(evidence).to_numpy(dtype=bool)).tolist():
+        out["verdict"][i], out["recomputed"][i], out["rounding"][i], out["compatible"][i] = "not_checkable", "", "", ()
+        out["explanation"][i] = explain_bound(evidence.iloc[i])
 
 
 def _per_patient_response(link, row, tables) -> dict:

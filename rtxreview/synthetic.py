@@ -52,8 +52,8 @@ SUBGROUPS = ["whole cohort", "responders", "first line", "relapsed", "refractory
              "men", "women", "children"]
 MONTHS = (1, 3, 6, 12)
 EVIDENCE_COLUMNS = ["evidence_id", "study_id", "context", "disease", "subgroup", "intervention", "outcome",
-                    "timepoint", "statistic", "numerator", "denominator", "denominator_source", "reported", "unit",
-                    "quote", "location", "note"]
+                    "timepoint", "statistic", "numerator", "denominator", "denominator_source", "reported", "qualifier",
+                    "unit", "quote", "location", "note"]
 STUDY_COLUMNS = ["study_id", "short_label", "title", "design", "publication_type", "setting", "countries",
                  "centres", "patients_enrolled", "diseases", "regimens", "follow_up", "source_document",
                  "citation", "doi"]
@@ -231,6 +231,8 @@ class Generator:
         if statistic == "value":
             printed, unit, outcome = self.choice(["375", "200", "100", "1000", "<12", ">12", "4", "6"]), "mg/m2", "dose"
             fields = {}
+            if printed[0] in "<>":  # a bound: its relation in 'qualifier' (rtxreview.bounds)
+                printed, fields = printed[1:], {"qualifier": "less than" if printed[0] == "<" else "more than"}
         elif statistic == "range":
             low = self.integer(0, 40)
             printed, unit, outcome = f"{low}-{low + self.integer(1, 120)}", "months", "follow-up"

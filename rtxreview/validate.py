@@ -30,6 +30,8 @@ import pandera.errors
 import pandera.pandas as pa
 from pandera.io.pandas_io import FrictionlessFieldParser, deserialize_schema
 
+from rtxreview.reported_rules import REPORTED_RULES
+
 DESCRIPTOR = "datapackage.json"
 # A number with a '.' decimal point, matched against whole values (str.fullmatch: Python's '$' would
 # also match before a final line break, so "72.9\n" would pass).
@@ -197,7 +199,7 @@ DERIVATION_RULES = [
             _needs("per_patient_response", "patients", "month", "response")),
 ]
 
-TABLE_RULES: dict[str, list[RowRule]] = {"evidence": EVIDENCE_RULES, "patients": PATIENT_RULES,
+TABLE_RULES: dict[str, list[RowRule]] = {"evidence": EVIDENCE_RULES + REPORTED_RULES, "patients": PATIENT_RULES,
                                          "derivations": DERIVATION_RULES}
 
 # Plain-English wording for pandera's check names (the first word of its check string).

@@ -225,7 +225,7 @@ def test_checks_engine_on_small_tables():
 def test_audit_cli_csv_has_the_promised_columns(capsys):
     assert main(["audit", str(DATA_DIR), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("evidence_id,study_id,source_document,statistic,reported,numerator,denominator,"
+    assert lines[0] == ("evidence_id,study_id,source_document,statistic,reported,qualifier,numerator,denominator,"
                         "denominator_source,recomputed,verdict,rounding,compatible,explanation")
     assert len(lines) - 1 == len(pd.read_csv(DATA_DIR / "evidence.csv"))
 

@@ -220,7 +220,7 @@ def test_verdict_breakdown_on_the_review_matches_the_audit(review, shown):
     counts = shown.value_counts()
     assert {text_to_verdict[text]: n for n, text in found} == counts.to_dict()
     assert [text_to_verdict[text] for _, text in found] == [v for v in VERDICT_LABELS if v in counts]
-    assert sum(n for n, _ in found) == len(shown) == 379
+    assert sum(n for n, _ in found) == len(shown) == 396
     assert verdict_summary(review.rows).startswith(f"{len(shown)} numbers: ")
 
 
