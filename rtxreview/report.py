@@ -244,11 +244,9 @@ def ci_text(low: float, high: float, digits: int = 1) -> str:
 
 
 def printed_value(row: pd.Series) -> str:
-    """The printed value with its unit, as a reader expects it ('72.9%', '375 mg/m2')."""
-    unit = row.get("unit")
-    if pd.isna(unit) or unit == "":
-        return str(row["reported"])
-    return f"{row['reported']}%" if unit == "%" else f"{row['reported']} {unit}"
+    """The printed value with its unit and any bound, as a reader expects it ('72.9%', '≥ 13 patients')."""
+    from rtxreview.bounds import bounded_value
+    return bounded_value(row["reported"], row.get("qualifier"), row.get("unit"))
 
 
 def fraction_text(row: pd.Series) -> str:
