@@ -168,6 +168,8 @@ def test_added_study_appears_where_it_should(executed):
     assert label in texts["itp"]  # its per-patient charts, results and sources
     assert f"Four of the {len(studies)} sources" not in texts["itp"]
     assert re.search(r"Four of the six sources report on immune thrombocytopenia", texts["itp"])
+    assert "Added study:" in texts["itp"]  # its row in the forest plot of the analysis it joined
+    assert texts["intro"].count(label) >= 1 and texts["studies"].count(label) >= 1
 
 
 def test_renamed_ids_leave_no_commentary_behind(executed):
