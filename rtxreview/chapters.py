@@ -236,15 +236,36 @@ def analyses_for(review, chapter: str) -> list[dict]:
     return [r for r in review.pooled.values() if r["disease"] in diseases]
 
 
-def pooled_text(result: dict) -> str:
+def not_pooled_reason(review, result: dict) -> str:
+    """Why an analysis is not pooled, naming studies by their labels (from its comparability problems)."""
+    from rtxreview.pooling import COMPARABILITY_ATTRIBUTES
+    problems = result.get("comparability") or []
+    if not problems:
+        return result.get("not_pooled_reason") or result.get("reason") or "the studies are not comparable"
+    label = review.study_label
+    parts = []
+    for problem in problems:
+        name = COMPARABILITY_ATTRIBUTES.get(problem["attribute"], problem["attribute"])
+        values = problem["values"]
+        if problem["problem"] == "not reported":
+            unknown = [label(s) for s, v in values.items() if v == "not reported"]
+            parts.append(f"{name} not reported by {listing(unknown)}")
+        elif problem["problem"] == "differs":
+            parts.append(f"{name} differs ({'; '.join(f'{label(s)}: {v}' for s, v in values.items())})")
+        else:
+            parts.append(problem["text"])
+    return "; ".join(parts)
+
+
+def pooled_text(review, result: dict) -> str:
     """What a declared analysis shows, in words computed from it: pooled or not, and why."""
     rows, pooled = result["rows"], result["pooled"]
     k = rows["study"].nunique()
-    studies = rr.markdown_text(listing(list(dict.fromkeys(rows["study"].map(str)))))
+    studies = rr.markdown_text(listing([review.study_label(s) for s in dict.fromkeys(rows["study"])]))
     if pooled is None:
-        reason = result.get("not_pooled_reason") or result.get("reason") or "the studies are not comparable"
         return (f"{of_all(k, k).capitalize() if k > 1 else 'One'} {'studies report' if k > 1 else 'study reports'} "
-                f"this outcome ({studies}). They are shown side by side and not pooled: {rr.markdown_text(reason)}.")
+                f"this outcome ({studies}). They are shown side by side and not pooled: "
+                f"{rr.markdown_text(not_pooled_reason(review, result))}. {rr.markdown_text(result.get('timepoint_rule', ''))}")
     parts = [rr.pooled_sentence(result)]
     q_p = pooled.get("q_p")
     if q_p is not None:
@@ -272,9 +293,10 @@ def show_analyses(review, chapter: str) -> None:
     for result in results:
         display(Markdown(f"### {rr.markdown_text(result['title'])}"))
         rows = result["rows"] if "weight" in result["rows"] else result["rows"].assign(weight=float("nan"))
-        chart = charts.forest_plot(rows, result["pooled"], title=result["title"])
+        reason = None if result["pooled"] is not None else not_pooled_reason(review, result)
+        chart = charts.forest_plot(rows, result["pooled"], title=result["title"], not_pooled=reason)
         display(charts.show(chart, _slug(f"forest-{result['analysis_id']}")))
-        display(Markdown(pooled_text(result)))
+        display(Markdown(pooled_text(review, result)))
 
 
 def per_patient_studies(review, chapter: str) -> list[str]:
