@@ -1,0 +1,49 @@
+"""Sphinx extension: the release on every page, and the files that let readers take it away.
+
+Every page carries, in the theme's announcement bar, the version of the data package it was built
+from, the SHA-256 of the data files (``rtxreview.publish.data_sha256``), a link to the PDF of the
+whole book (printed by ``python -m rtxreview.publish pdf`` into the site's root after the build) and
+to CITATION.cff (copied beside it). Links are relative, so the site works from any folder or host.
+Registers the print rules (``_static/rtx-publish.css``) and the chart downloads
+(``_static/rtx-downloads.js``: SVG, PNG and CSV of each chart, drawn in the page, offline).
+"""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+from rtxreview.publish import edition
+
+CITATION = "CITATION.cff"
+
+
+def _remember_edition(app) -> None:
+    app.rtx_edition = edition(Path(app.srcdir) / "data")
+
+
+def announce(app, pagename, templatename, context, doctree) -> None:
+    ed = app.rtx_edition
+    pathto = context["pathto"]
+    context["theme_announcement"] = (
+        f'<span class="rtx-edition">Version {html.escape(ed.version)}'
+        f' &middot; <a href="{pathto(ed.pdf_name, 1)}" download>PDF of the whole book</a>'
+        f' &middot; <a href="{pathto(CITATION, 1)}">How to cite (CITATION.cff)</a>'
+        f' &middot; data SHA-256 <code title="{ed.data_sha256}">{ed.data_sha256[:12]}</code></span>')
+
+
+def _copy_citation(app, exception) -> None:
+    source = Path(app.srcdir) / CITATION
+    if exception is None and app.builder.format == "html" and source.is_file():
+        shutil.copyfile(source, Path(app.outdir) / CITATION)
+
+
+def setup(app):
+    app.connect("builder-inited", _remember_edition)
+    app.connect("html-page-context", announce)
+    app.connect("build-finished", _copy_citation)
+    app.add_css_file("rtx-publish.css", priority=810)
+    # after the book's own scripts (html_js_files have priority 800): it wraps rtxCharts.embed
+    app.add_js_file("rtx-downloads.js", priority=810)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
