@@ -47,7 +47,10 @@ def bounded_value(reported, qualifier=None, unit=None) -> str:
         text = f"{relation} {text}"
     if not isinstance(unit, str) or unit == "":
         return text
-    return f"{text}%" if unit == "%" else f"{text} {unit}"
+    if unit == "%":
+        return f"{text}%"
+    from rtxreview.text import is_one, value_with_unit
+    return value_with_unit(text, unit, singular=is_one(reported))
 
 
 def bound_text(row) -> str:

@@ -3,7 +3,8 @@
 A *finding* is a disease and outcome the book reports:
 
 * each pooled analysis of ``data/pooling.csv`` that was pooled (``review.pooled[...]["pooled"]`` is
-  not None); an analysis that was not pooled is shown study by study, as single-study findings;
+  not None); an analysis that was not pooled (the comparability rule of :mod:`rtxreview.pooling`)
+  is shown study by study, as single-study findings that say why it was not pooled;
 * each result row of ``data/evidence.csv`` (``context`` result) with a rate: a percentage, or a
   count with its denominator. The same number printed twice (abstract and results) is one finding.
 
@@ -460,9 +461,18 @@ def context_text(row) -> str:
             f"({row['citation'].split('.')[0]}, {ident})")
 
 
-def _order(finding: Finding) -> tuple:
+def _declared_positions(review) -> dict[str, tuple[int, int]]:
+    """(analysis, member) position in pooling.csv of each evidence row of an analysis that was not pooled."""
+    return {evidence_id: (a, m) for a, result in enumerate(review.pooled.values()) if result.get("pooled") is None
+            for m, evidence_id in enumerate(result["rows"]["evidence_id"])}
+
+
+def _order(finding: Finding, declared: dict[str, tuple[int, int]] | None = None) -> tuple:
+    """Pooled analyses first; then the studies of each declared analysis that was not pooled, side by
+    side in pooling.csv's order; then the other findings, by outcome (OUTCOME_ORDER) and id."""
     rank = OUTCOME_ORDER.index(finding.outcome) if finding.outcome in OUTCOME_ORDER else len(OUTCOME_ORDER)
-    return (finding.pooled is None, rank, finding.finding_id)
+    position = min((declared[e] for e in finding.evidence_ids if e in (declared or {})), default=None)
+    return (finding.pooled is None, position is None, position or (0, 0), rank, finding.finding_id)
 
 
 SOF_COLUMNS = ["finding_id", "outcome", "studies_and_patients", "estimate", "certainty", "footnotes", "statement",
@@ -471,6 +481,9 @@ SOF_COLUMNS = ["finding_id", "outcome", "studies_and_patients", "estimate", "cer
 
 def summary_of_findings(review, disease: str, *, rituximab_only: bool = True, outcomes=None) -> pd.DataFrame:
     """The GRADE summary-of-findings table of one disease, one row per finding.
+
+    Rows: pooled analyses first, then the studies of each declared analysis that was not pooled,
+    side by side (each with the reason it was not pooled among its footnotes), then the rest.
 
     Columns: outcome, studies and patients, estimate with 95% CI, certainty (symbols, name and
     footnote letters), footnotes (one per domain rated down or not judged, with its reason),
@@ -482,7 +495,8 @@ def summary_of_findings(review, disease: str, *, rituximab_only: bool = True, ou
     chosen = [f for f in findings(review) if f.disease == disease
               and (f.rituximab or not rituximab_only or f.pooled is not None)
               and (outcomes is None or f.outcome in set(outcomes))]
-    for finding in sorted(chosen, key=_order):
+    declared = _declared_positions(review)
+    for finding in sorted(chosen, key=lambda f: _order(f, declared)):
         notes = [f"{d.name.capitalize()} ({'not judged' if d.down is None else f'−{d.down}'}): {d.reason}"
                  for d in finding.domains if d.down is None or d.down > 0]
         if finding.note:

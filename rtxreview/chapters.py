@@ -464,3 +464,18 @@ def show_all_rederived(review) -> None:
         nothing("No source prints a per-patient platelet table.")
     for study_id in studies:
         display(rr.rederived_table(review, study_id))
+
+
+def show_speed_and_durability(review, chapter: str) -> None:
+    """How fast responses came and how long they lasted, for the chapter's diseases (with rituximab)."""
+    rows = with_topics(review).loc[disease_rows(review, chapter, contexts=("result",)).index]
+    rows = rows[rows["topic"].isin(("time to response", "durability")) & given_rituximab(rows)]
+    if rows.empty:
+        nothing("No source of this chapter reports how fast responses came or how long they lasted with rituximab.")
+        return
+    rates = rate_rows(rows, topics=("durability",), rituximab=True)
+    if len(rates):
+        display(results_table(review, rates, "Relapse and maintained response after rituximab"))
+    others = rows.drop(index=rates.index)
+    if len(others):
+        display(facts_table(others, "Time to response, duration of response and time to relapse, as printed"))

@@ -324,7 +324,8 @@ def status_badge(status: str) -> str:
 
 def _source_cell(row: pd.Series) -> str:
     """The evidence id; opened, the quote, its location, the note and the audit's reasoning."""
-    quote, location = html.escape(str(row["quote"])), html.escape(str(row["location"]))
+    from rtxreview.text import readable_latex
+    quote, location = html.escape(readable_latex(str(row["quote"]))), html.escape(str(row["location"]))
     note = "" if pd.isna(row.get("note")) or not row.get("note") else f'<br><em>Note:</em> {html.escape(str(row["note"]))}'
     return (f'<details><summary>{html.escape(str(row["evidence_id"]))}</summary>'
             f"<q>{quote}</q><br>{location}{note}<br><em>Audit:</em> {html.escape(str(row['explanation']))}</details>")
