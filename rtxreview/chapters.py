@@ -410,7 +410,7 @@ def show_topic(review, chapter: str, topics: tuple[str, ...], title: str, rituxi
 def comparisons(review, rows: pd.DataFrame) -> pd.DataFrame:
     """The two-group comparisons (derivations.csv, method two_by_two) among ``rows``: each group's
     counts and the difference of proportions (second minus first) with its Newcombe 95% CI."""
-    from statsmodels.stats.proportion import confint_proportions_2indep
+    from rtxreview.intervals import difference_interval
     links = review.tables["derivations"]
     links = links[(links["method"] == "two_by_two") & links["evidence_id"].isin(rows["evidence_id"])]
     out = []
@@ -419,10 +419,10 @@ def comparisons(review, rows: pd.DataFrame) -> pd.DataFrame:
         if pd.isna(a.numerator) or pd.isna(b.numerator) or pd.isna(a.denominator) or pd.isna(b.denominator):
             continue
         ka, na, kb, nb = int(a.numerator), int(a.denominator), int(b.numerator), int(b.denominator)
-        low, high = confint_proportions_2indep(kb, nb, ka, na, method="newcomb", compare="diff")
+        diff, low, high = difference_interval(kb, nb, ka, na)
         out.append(dict(evidence_id=link.evidence_id, description=link.description, a=estimate_label(a),
-                        b=estimate_label(b), ka=ka, na=na, kb=kb, nb=nb, diff=kb / nb - ka / na,
-                        low=float(low), high=float(high), printed=review.row(link.evidence_id).reported))
+                        b=estimate_label(b), ka=ka, na=na, kb=kb, nb=nb, diff=diff, low=low, high=high,
+                        printed=review.row(link.evidence_id).reported))
     return pd.DataFrame(out)
 
 

@@ -239,9 +239,17 @@ class _Lookups:
                 self._allowed("row", evidence_id, self.piece.rows)
         return series_split(self.review, groups, complete_row)
 
+    def difference(self, row_b: str, row_a: str) -> dict:
+        """Proportion of row_b minus that of row_a, with its Newcombe 95% CI (``rtxreview.intervals``)."""
+        from rtxreview.intervals import difference_interval
+        b, a = self.row(row_b), self.row(row_a)
+        diff, low, high = difference_interval(int(b.numerator), int(b.denominator), int(a.numerator),
+                                              int(a.denominator))
+        return {"diff": diff, "low": low, "high": high}
+
     def functions(self) -> dict:
         return {name: getattr(self, name) for name in ("row", "count", "printed", "check", "estimate",
-                                                       "responses", "split")}
+                                                       "responses", "split", "difference")}
 
 
 def render(review, piece: Piece) -> str:

@@ -127,3 +127,31 @@ def confidence_interval(events, totals, method: str = "beta", alpha: float = 0.0
     if method == "beta":
         return clopper_pearson(events, totals, alpha=alpha)
     return proportion_confint(events, totals, alpha=alpha, method=method)
+
+
+def difference_interval(events_b: int, total_b: int, events_a: int, total_a: int,
+                        alpha: float = 0.05) -> tuple[float, float, float]:
+    """Difference of two independent proportions, b minus a, with its Newcombe hybrid-score interval.
+
+    Parameters
+    ----------
+    events_b, total_b, events_a, total_a : int
+        Events and patients of the two groups.
+    alpha : float, optional
+        1 - confidence level.
+
+    Returns
+    -------
+    tuple of float
+        (difference, lower, upper), as proportions.
+
+    References
+    ----------
+    Newcombe RG. Interval estimation for the difference between independent proportions: comparison
+    of eleven methods. Stat Med 1998;17:873-90 (method 10), as statsmodels
+    ``confint_proportions_2indep(method="newcomb")``.
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep
+    low, high = confint_proportions_2indep(events_b, total_b, events_a, total_a, method="newcomb",
+                                           compare="diff", alpha=alpha)
+    return events_b / total_b - events_a / total_a, float(low), float(high)

@@ -53,6 +53,22 @@ def definition(study_id, outcome="complete response", status="matches standard",
             "note": None}
 
 
+POOLING_COLUMNS = ["analysis_id", "evidence_id", "label", "title", "disease", "outcome", "definition",
+                   "definition_source", "timepoint", "analysis_set", "note"]
+VISIT = "6 months"
+
+
+def analysis(analysis_id, evidence_ids, title="Complete response", outcome="complete response", disease="ITP",
+             definitions=None, analysis_set="intention to treat"):
+    """Rows of pooling.csv: by default comparable (the same known definition, time point and analysis set,
+    the comparability rule of rtxreview.pooling), so the analysis is pooled; ``definitions`` (one per row)
+    can make them differ."""
+    definitions = definitions or ["platelet count ≥ 100 ×10⁹/L"] * len(evidence_ids)
+    return [{"analysis_id": analysis_id, "evidence_id": e, "label": e, "title": title, "disease": disease,
+             "outcome": outcome, "definition": d, "definition_source": None, "timepoint": VISIT,
+             "analysis_set": analysis_set, "note": None} for e, d in zip(evidence_ids, definitions)]
+
+
 def make_review(studies, evidence, appraisal_rows, definitions=(), judgements=(), pooling=(), context=()):
     tables = {
         "studies": pd.DataFrame(studies),
@@ -61,8 +77,7 @@ def make_review(studies, evidence, appraisal_rows, definitions=(), judgements=()
         "appraisal": pd.DataFrame(appraisal_rows),
         "definitions": pd.DataFrame(list(definitions), columns=list(definition("x"))),
         "certainty_judgements": pd.DataFrame(list(judgements), columns=list(judgement("x"))),
-        "pooling": pd.DataFrame(list(pooling), columns=["analysis_id", "evidence_id", "label", "title", "disease",
-                                                        "outcome", "note"]),
+        "pooling": pd.DataFrame(list(pooling), columns=POOLING_COLUMNS),
         "context": pd.DataFrame(list(context)),
         "derivations": pd.DataFrame(columns=["evidence_id", "method"]),
     }
@@ -76,8 +91,10 @@ def make_review(studies, evidence, appraisal_rows, definitions=(), judgements=()
 
 
 def two_clean_studies(events_a=30, total_a=60, events_b=40, total_b=60, **options):
+    """Two studies reporting complete response at the same visit (VISIT), as pooling.csv needs to pool them."""
     studies = [study("a", total_a), study("b", total_b)]
-    evidence = [result_row("a-001", "a", events_a, total_a), result_row("b-001", "b", events_b, total_b)]
+    evidence = [result_row("a-001", "a", events_a, total_a, timepoint=VISIT),
+                result_row("b-001", "b", events_b, total_b, timepoint=VISIT)]
     return make_review(studies, evidence, answers("a") + answers("b"),
                        definitions=[definition("a"), definition("b")],
                        judgements=[judgement("a"), judgement("b")], **options)
@@ -115,12 +132,13 @@ def test_risk_of_bias_serious_when_high_risk_studies_hold_half_the_patients():
 
 def test_risk_of_bias_not_serious_when_high_risk_studies_hold_less_than_half():
     studies = [study("a", 100), study("b", 101)]
-    evidence = [result_row("a-001", "a", 50, 100), result_row("b-001", "b", 50, 101)]
+    evidence = [result_row("a-001", "a", 50, 100, timepoint=VISIT), result_row("b-001", "b", 50, 101, timepoint=VISIT)]
     review = make_review(studies, evidence, answers("a", Q5="no") + answers("b"),
                          definitions=[definition("a"), definition("b")], judgements=[judgement("a"), judgement("b")],
-                         pooling=[{"analysis_id": "cr", "evidence_id": e, "label": e, "title": "CR", "disease": "ITP",
-                                   "outcome": "complete response", "note": None} for e in ("a-001", "b-001")])
-    assert domain(by_id(review)["cr"], "risk of bias").down == 0  # 100 of 201 patients
+                         pooling=analysis("cr", ["a-001", "b-001"], title="CR"))
+    assert review.pooled["cr"]["pooled"] is not None  # comparable: one finding of 201 patients
+    rob = domain(by_id(review)["cr"], "risk of bias")
+    assert rob.down == 0 and "A: high risk of bias" in rob.reason  # 100 of 201 patients
 
 
 def test_an_input_that_does_not_reproduce_rates_risk_of_bias_down_once_more():
@@ -186,9 +204,9 @@ def test_inconsistency_without_i2_is_not_judged():
 
 
 def test_k2_pooled_analysis_is_one_finding_judged_on_its_heterogeneity():
-    review = two_clean_studies(events_a=10, total_a=60, events_b=50, total_b=60, pooling=[
-        {"analysis_id": "cr", "evidence_id": e, "label": e, "title": "Complete response", "disease": "ITP",
-         "outcome": "complete response", "note": None} for e in ("a-001", "b-001")])
+    review = two_clean_studies(events_a=10, total_a=60, events_b=50, total_b=60,
+                               pooling=analysis("cr", ["a-001", "b-001"]))
+    assert review.pooled["cr"]["comparable"] and review.pooled["cr"]["pooled"] is not None
     found = by_id(review)
     assert "cr" in found and "a-001" not in found and "b-001" not in found
     finding = found["cr"]
@@ -197,14 +215,12 @@ def test_k2_pooled_analysis_is_one_finding_judged_on_its_heterogeneity():
 
 
 def test_an_analysis_that_was_not_pooled_is_shown_study_by_study():
-    review = two_clean_studies(pooling=[
-        {"analysis_id": "cr", "evidence_id": e, "label": e, "title": "Complete response", "disease": "ITP",
-         "outcome": "complete response", "note": None} for e in ("a-001", "b-001")])
-    review.pooled["cr"] = {**review.pooled["cr"], "pooled": None,
-                           "not_pooled_reason": "definitions differ"}  # the comparability rule's result
+    review = two_clean_studies(pooling=analysis("cr", ["a-001", "b-001"],
+                                                definitions=["platelet count ≥ 100 ×10⁹/L", "platelet count > 50 ×10⁹/L"]))
+    assert review.pooled["cr"]["pooled"] is None  # the comparability rule: the definitions differ
     found = by_id(review)
     assert "cr" not in found and {"a-001", "b-001"} <= set(found)
-    assert "definitions differ" in found["a-001"].note
+    assert "not pooled in 'cr': outcome definition differs" in found["a-001"].note
     assert domain(found["a-001"], "inconsistency").judgement == "not applicable"
 
 
@@ -343,10 +359,20 @@ def test_every_real_finding_is_rated_with_a_reason_for_each_down_rating(review):
 def test_summary_of_findings_layout_and_context(review):
     table = certainty.summary_of_findings(review, "ITP")
     assert list(table.columns) == certainty.SOF_COLUMNS and len(table)
-    first = table.iloc[0]  # the pooled analysis comes first
-    assert first["studies_and_patients"].startswith("2 studies") and first["estimate"].endswith("pooled")
-    assert any("PMID 17200219" in text for text in first["wider_literature"])  # the external reference figure
-    assert first["certainty"].endswith("very low") and first["footnotes"]
+    # The declared ITP analysis is not pooled (comparability rule: its definitions, time points and analysis
+    # sets are not known to be the same), so its studies come first, side by side, one row each.
+    result = next(r for r in review.pooled.values() if r["disease"] == "ITP")
+    assert result["pooled"] is None and result["not_pooled_reason"]
+    members = list(result["rows"]["evidence_id"])
+    first = table.iloc[:len(members)]
+    assert [m in ids for m, ids in zip(members, first["evidence_ids"])] == [True] * len(members)
+    assert list(first["studies"]) == [[study] for study in result["rows"]["study"]]
+    assert not table["estimate"].str.endswith("pooled").any()  # nothing is pooled, so no row says so
+    for row in first.itertuples():
+        assert row.studies_and_patients.startswith("1 study (") and re.match(r"\d+/\d+ = ", row.estimate)
+        assert f"not pooled in '{result['analysis_id']}': {result['not_pooled_reason']}" in row.footnotes
+        assert any("PMID 17200219" in text for text in row.wider_literature)  # the external reference figure
+        assert row.certainty.endswith("very low")
     assert all(row.certainty != "not rated" for row in table.itertuples())
 
 

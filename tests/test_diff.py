@@ -37,16 +37,35 @@ def referenced_ids(folder: Path) -> set[str]:
     return set(re.findall(r"[a-z][a-z0-9_]*-[0-9]{3}", text))
 
 
+COMPARABLE = {"definition": "the fixture's definition", "definition_source": "",
+              "timepoint": "end of rituximab", "analysis_set": "intention to treat"}
+
+
+def make_comparable(folder: Path, analysis_ids: list[str]) -> None:
+    """Make the analyses pass the comparability rule, so that they are pooled: every member gets the same
+    known definition, analysis set and time point (a time point that is not a visit, written into its
+    evidence row too, as the rule requires). None of the declared analyses of the real data is pooled."""
+    pooling, evidence = read(folder, "pooling"), read(folder, "evidence")
+    chosen = pooling["analysis_id"].isin(analysis_ids)
+    for column, value in COMPARABLE.items():
+        pooling.loc[chosen, column] = value
+    evidence.loc[evidence["evidence_id"].isin(pooling.loc[chosen, "evidence_id"]), "timepoint"] = COMPARABLE["timepoint"]
+    write(folder, "pooling", pooling)
+    write(folder, "evidence", evidence)
+
+
 def add_study(folder: Path, pooling: pd.DataFrame, analysis_id: str) -> str:
-    """A study with one evidence row (a copy of a row of ``analysis_id`` printed with its count, fewer
-    than all patients); returns its row's id."""
+    """A study with one evidence row (a copy of a row of ``analysis_id``, printed as a count of half its
+    patients: fewer than all of them); returns its row's id."""
     studies, evidence = read(folder, "studies"), read(folder, "evidence")
     study = studies.iloc[[0]].assign(study_id=ADDED_STUDY, short_label=ADDED_LABEL, citation="", doi="",
                                      source_document="009_0123456789abcdef.txt")
     members = evidence[evidence["evidence_id"].isin(pooling.loc[pooling["analysis_id"] == analysis_id, "evidence_id"])]
-    counted = members[(members["numerator"] != "") & (members["numerator"] != members["denominator"])]
+    member = members[members["denominator"].map(lambda n: n.isdigit() and int(n) >= 2)].iloc[[0]]
+    events = str(int(member["denominator"].iloc[0]) // 2)
     row_id = f"{ADDED_STUDY}-001"
-    row = counted.iloc[[0]].assign(evidence_id=row_id, study_id=ADDED_STUDY)
+    row = member.assign(evidence_id=row_id, study_id=ADDED_STUDY, statistic="count", numerator=events,
+                        reported=events, qualifier="", unit="patients")
     write(folder, "studies", pd.concat([studies, study]))
     write(folder, "evidence", pd.concat([evidence, row]))
     return row_id
@@ -60,15 +79,18 @@ def versions(tmp_path_factory):
     root = tmp_path_factory.mktemp("versions")
     old, new = root / "old", root / "new"
     shutil.copytree(DATA_DIR, old)
-    shutil.copytree(DATA_DIR, new)
+    pooling = read(old, "pooling")
+    two_studies = [a for a, rows in pooling.groupby("analysis_id", sort=False)
+                   if rows["evidence_id"].str.rsplit("-", n=1).str[0].nunique() == 2]
+    grown, shrunk = two_studies[0], two_studies[1]
+    make_comparable(old, [grown, shrunk])  # both versions: pooled in the old one
+    shutil.copytree(old, new)
     review = load_review(old)
+    assert review.pooled[grown]["pooled"] is not None and review.pooled[shrunk]["pooled"] is not None
     free = read(new, "evidence")
     free = free[~free["evidence_id"].isin(referenced_ids(new))]
 
     pooling = read(new, "pooling")
-    two_studies = [a for a, rows in pooling.groupby("analysis_id", sort=False)
-                   if rows["evidence_id"].str.rsplit("-", n=1).str[0].nunique() == 2]
-    grown, shrunk = two_studies[0], two_studies[1]
     added_row = add_study(new, pooling, grown)
     member = pooling[pooling["analysis_id"] == grown].iloc[0]
     pooling = pd.concat([pooling, pooling.iloc[[member.name]].assign(evidence_id=added_row, label="Added study")])
