@@ -63,8 +63,9 @@ def audit(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if not position.is_unique:
             raise ValueError("evidence_id must be unique to audit derivations")
         context = _Context(tables)
-        columns = ["evidence_id", "study_id", "statistic", "reported", "numerator"]
-        values = {c: evidence[c].astype(object).tolist() for c in columns}
+        columns = ["evidence_id", "study_id", "statistic", "reported", "numerator", "qualifier"]
+        values = {c: (evidence[c] if c in evidence else pd.Series("", index=evidence.index)).astype(object).tolist()
+                  for c in columns}
         context.prepare_p_claims(derivations, position, values["reported"])
         context.prepare_t_tests(derivations, position, values["study_id"])
         for link in derivations.itertuples(index=False):
@@ -72,7 +73,8 @@ def audit(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             row = {c: values[c][i] for c in columns}
             for column, value in DERIVATIONS[link.method](link, row, context).items():
                 out[column][i] = value
-    _audit_bounds(evidence, out)
+    tested = set(derivations.loc[derivations["method"] == "eligibility", "evidence_id"]) if len(derivations) else set()
+    _audit_bounds(evidence, out, tested)
     result = evidence.assign(
         recomputed=pd.Series(out["recomputed"], index=evidence.index, dtype="str"),
         verdict=pd.Series(out["verdict"], index=evidence.index, dtype="str"),
@@ -271,9 +273,13 @@ def _audit_proportions(evidence: pd.DataFrame, out: dict[str, list]) -> None:
             target[i] = value
 
 
-def _audit_bounds(evidence: pd.DataFrame, out: dict[str, list]) -> None:
-    """A bound is not a point: whatever its counts gave, it is ``not_checkable`` and says why."""
+def _audit_bounds(evidence: pd.DataFrame, out: dict[str, list], tested: set[str] = frozenset()) -> None:
+    """A bound is not a point: whatever its counts gave, it is ``not_checkable`` and says why, unless
+    an eligibility derivation holds the per-patient table to it (``tested``)."""
+    ids = evidence["evidence_id"].tolist()
     for i in np.flatnonzero(bounds_of(evidence).to_numpy(dtype=bool)).tolist():
+        if ids[i] in tested:
+            continue
         out["verdict"][i], out["recomputed"][i], out["rounding"][i], out["compatible"][i] = "not_checkable", "", "", ()
         out["explanation"][i] = explain_bound(evidence.iloc[i])
 
@@ -362,7 +368,30 @@ def _paired_t_test(link, row, tables) -> dict:
                                           "holds for one of them." if any(holds) else "holds for neither."))
 
 
+_HOLDS = {"less than": lambda v, b: v < b, "up to": lambda v, b: v <= b,
+          "more than": lambda v, b: v > b, "at least": lambda v, b: v >= b}
+
+
+def _eligibility(link, row, tables) -> dict:
+    """An inclusion criterion (a bound such as "< 30 ×10⁹/L") held against every listed patient's
+    value in the per-patient table: a patient who does not meet it is an eligibility finding."""
+    which = ipd.parse_patients(link.patients)
+    values = tables.measure_values(row["study_id"], link.measure, which)
+    bound, relation = Fraction(str(row["reported"])), row["qualifier"]
+    failing = [(p, v) for p, v in zip(which, values)
+               if v not in ("", ipd.NOT_MEASURED) and not _HOLDS[relation](Fraction(str(v)), bound)]
+    met = len(which) - len(failing)
+    explanation = (f"{link.description}: {met} of {len(which)} patients meet {relation} {row['reported']} "
+                   f"in the per-patient table ({link.measure})"
+                   + ("." if not failing else "; not met by " + ", ".join(f"patient {p} ({v})" for p, v in failing)
+                      + ", so the table contradicts the stated inclusion criterion or the patient was included "
+                        "under another rule the paper does not give."))
+    return dict(recomputed=f"{met} of {len(which)} meet it", verdict="inconsistent" if failing else "consistent",
+                rounding="", explanation=explanation)
+
+
 DERIVATIONS = {
+    "eligibility": _eligibility,
     "per_patient_response": _per_patient_response,
     "per_patient_summary": _per_patient_summary,
     "two_by_two": _two_by_two,

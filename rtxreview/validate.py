@@ -193,6 +193,8 @@ DERIVATION_RULES = [
             _needs("two_by_two", "group_a", "group_b")),
     RowRule("summary_inputs", "measure", "a per_patient_summary derivation needs measure and patients",
             _needs("per_patient_summary", "measure", "patients")),
+    RowRule("eligibility_inputs", "measure", "an eligibility derivation needs measure and patients",
+            _needs("eligibility", "measure", "patients")),
     RowRule("t_test_inputs", "measure", "a paired_t_test derivation needs measure and patients",
             _needs("paired_t_test", "measure", "patients")),
     RowRule("response_inputs", "response", "a per_patient_response derivation needs patients, month and response",

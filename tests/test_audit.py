@@ -255,3 +255,17 @@ def test_cli_refuses_broken_data_without_traceback(data_copy):
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "column 'study_id'" in result.stderr and "column missing" in result.stderr
+
+
+def test_eligibility_holds_the_inclusion_criterion_against_each_patient(tables):
+    """The low-dose study includes platelets < 30 ×10⁹/L (with bleeding); Table 1 prints 30 for patient 5."""
+    links = tables["derivations"][tables["derivations"]["method"] == "eligibility"]
+    assert len(links) == 1
+    row = audit(tables).set_index("evidence_id").loc[links["evidence_id"].iloc[0]]
+    assert row["verdict"] == "inconsistent" and row["recomputed"] == "7 of 8 meet it"
+    assert "not met by patient 5 (30)" in row["explanation"]
+    # the same table against a limit every baseline count meets
+    looser = {**tables, "evidence": tables["evidence"].assign(
+        reported=tables["evidence"]["reported"].where(tables["evidence"]["evidence_id"] != row.name, "31"))}
+    again = audit(looser).set_index("evidence_id").loc[row.name]
+    assert again["verdict"] == "consistent" and again["recomputed"] == "8 of 8 meet it"
