@@ -55,18 +55,23 @@ SELECTION_AND_ANALYSIS = ("Q4", "Q5", "Q10")
 
 # --- checks the Table Schemas cannot state -----------------------------------------------------
 
-def _line(index) -> int:
-    """CSV line of a row of a validated frame (0-based index; line 1 is the header)."""
+def _position_line(index) -> int:
+    """CSV line of a row of a frame as validate_package returns it (0-based; line 1 is the header)."""
     return int(index) + 2
 
 
+def _index_line(index) -> int:
+    """CSV line of a row of a frame inside validate_package, whose index is the line."""
+    return int(index)
+
+
 def _problems_where(bad: pd.Series, frame: pd.DataFrame, path: str, key: list[str], column: str,
-                    message: str) -> list[Problem]:
+                    message: str, line_of=_position_line) -> list[Problem]:
     problems = []
     for index in frame.index[bad.to_numpy(dtype=bool, na_value=False)]:
         row = frame.loc[index]
         value = row[column]
-        problems.append(Problem(path, _line(index), ", ".join(f"{k} {row[k]}" for k in key), column,
+        problems.append(Problem(path, line_of(index), ", ".join(f"{k} {row[k]}" for k in key), column,
                                 None if pd.isna(value) else str(value), message))
     return problems
 
@@ -75,15 +80,16 @@ def _blank(series: pd.Series) -> pd.Series:
     return series.isna() | (series.astype("string").str.strip() == "")
 
 
-def appraisal_problems(appraisal: pd.DataFrame, path: str = "appraisal.csv") -> list[Problem]:
+def appraisal_problems(appraisal: pd.DataFrame, path: str = "appraisal.csv",
+                       line_of=_position_line) -> list[Problem]:
     """A quote of 'not reported' has no location and a real quote has one; an appraised study
     answers all ten questions."""
     key = ["study_id", "question"]
     not_reported = appraisal["quote"].astype("string").str.strip().str.lower() == NOT_REPORTED
     problems = _problems_where(not_reported & ~_blank(appraisal["location"]), appraisal, path, key, "location",
-                               "a quote of 'not reported' has no location")
+                               "a quote of 'not reported' has no location", line_of=line_of)
     problems += _problems_where(~not_reported & _blank(appraisal["location"]), appraisal, path, key, "location",
-                                "a quote needs its location")
+                                "a quote needs its location", line_of=line_of)
     for study, rows in appraisal.groupby("study_id", sort=True):
         for question in sorted(set(QUESTIONS) - set(rows["question"]), key=lambda q: int(q[1:])):
             problems.append(Problem(path, None, f"study_id {study}", "question", question,
@@ -91,53 +97,56 @@ def appraisal_problems(appraisal: pd.DataFrame, path: str = "appraisal.csv") -> 
     return problems
 
 
-def definition_problems(definitions: pd.DataFrame, path: str = "definitions.csv") -> list[Problem]:
+def definition_problems(definitions: pd.DataFrame, path: str = "definitions.csv",
+                        line_of=_position_line) -> list[Problem]:
     """A study's definition names its study and no standard; a standard's the reverse."""
     key = ["definition_id"]
     study = definitions["source_kind"] == "study"
     problems = _problems_where(study & _blank(definitions["study_id"]), definitions, path, key, "study_id",
-                               "a study's definition needs its study_id")
+                               "a study's definition needs its study_id", line_of=line_of)
     problems += _problems_where(~study & ~_blank(definitions["study_id"]), definitions, path, key, "study_id",
-                                "a standard's definition has no study_id")
+                                "a standard's definition has no study_id", line_of=line_of)
     problems += _problems_where(~study & _blank(definitions["standard"]), definitions, path, key, "standard",
-                                "a standard's definition needs the standard's name")
+                                "a standard's definition needs the standard's name", line_of=line_of)
     problems += _problems_where(study & (definitions["versus_standard"] == "standard"), definitions, path, key,
-                                "versus_standard", "only a standard's row is 'standard'")
+                                "versus_standard", "only a standard's row is 'standard'", line_of=line_of)
     problems += _problems_where(~study & (definitions["versus_standard"] != "standard"), definitions, path, key,
-                                "versus_standard", "a standard's row is 'standard'")
+                                "versus_standard", "a standard's row is 'standard'", line_of=line_of)
     quoted = definitions["definition"].astype("string").str.strip().str.lower() != NOT_REPORTED
     problems += _problems_where(quoted & _blank(definitions["location"]), definitions, path, key, "location",
-                                "a quoted definition needs its location")
+                                "a quoted definition needs its location", line_of=line_of)
     return problems
 
 
-def context_problems(context: pd.DataFrame, path: str = "context.csv") -> list[Problem]:
+def context_problems(context: pd.DataFrame, path: str = "context.csv",
+                     line_of=_position_line) -> list[Problem]:
     """Every external figure has a DOI or a PMID, and lies inside its confidence interval."""
     key = ["context_id"]
     problems = _problems_where(_blank(context["doi"]) & context["pmid"].isna(), context, path, key, "doi",
-                               "a reference figure needs a DOI or a PMID")
+                               "a reference figure needs a DOI or a PMID", line_of=line_of)
     figure = context["figure"].astype("Float64")
     problems += _problems_where((context["ci_low"].astype("Float64") > figure).fillna(False), context, path, key,
-                                "ci_low", "the lower confidence limit is above the figure")
+                                "ci_low", "the lower confidence limit is above the figure", line_of=line_of)
     problems += _problems_where((context["ci_high"].astype("Float64") < figure).fillna(False), context, path, key,
-                                "ci_high", "the upper confidence limit is below the figure")
+                                "ci_high", "the upper confidence limit is below the figure", line_of=line_of)
     problems += _problems_where(context["ci_low"].isna() != context["ci_high"].isna(), context, path, key,
-                                "ci_low", "give both confidence limits or neither")
+                                "ci_low", "give both confidence limits or neither", line_of=line_of)
     return problems
 
 
-def judgement_problems(judgements: pd.DataFrame, path: str = "certainty_judgements.csv") -> list[Problem]:
+def judgement_problems(judgements: pd.DataFrame, path: str = "certainty_judgements.csv",
+                       line_of=_position_line) -> list[Problem]:
     """A study's judgement names its study; a review-wide one names none."""
     key = ["judgement_id"]
     study = judgements["scope"] == "study"
     problems = _problems_where(study & _blank(judgements["study_id"]), judgements, path, key, "study_id",
-                               "a study's judgement needs its study_id")
+                               "a study's judgement needs its study_id", line_of=line_of)
     problems += _problems_where(~study & ~_blank(judgements["study_id"]), judgements, path, key, "study_id",
-                                "a review-wide judgement has no study_id")
+                                "a review-wide judgement has no study_id", line_of=line_of)
     duplicated = judgements.assign(study_id=judgements["study_id"].fillna("")).duplicated(
         ["scope", "study_id", "domain"], keep="first")
     problems += _problems_where(duplicated, judgements, path, key, "domain",
-                                "one judgement per scope, study and domain")
+                                "one judgement per scope, study and domain", line_of=line_of)
     return problems
 
 
@@ -145,15 +154,17 @@ CHECKS = {"appraisal": appraisal_problems, "definitions": definition_problems, "
           "certainty_judgements": judgement_problems}
 
 
-def problems(tables: dict[str, pd.DataFrame], data_dir=None) -> list[Problem]:
-    """Every problem of the appraisal, definitions, context and judgement tables that present;
-    tables the package does not have are not checked. Give ``data_dir`` to name files by path."""
+def problems(tables: dict[str, pd.DataFrame], data_dir=None, *, index_is_line: bool = False) -> list[Problem]:
+    """Every problem of the appraisal, definitions, context and judgement tables that are present;
+    tables the package does not have are not checked. ``data_dir`` names files by path;
+    ``index_is_line``: the frames' index is the CSV line (as inside ``validate_package``) rather
+    than a 0-based position (as it returns them)."""
     from pathlib import Path
     found = []
     for name, check in CHECKS.items():
         if name in tables:
             path = str(Path(data_dir) / f"{name}.csv") if data_dir is not None else f"{name}.csv"
-            found += check(tables[name], path)
+            found += check(tables[name], path, _index_line if index_is_line else _position_line)
     return found
 
 
@@ -262,7 +273,8 @@ def traffic_light_chart(tables: dict[str, pd.DataFrame], *, title: str = "Risk o
 def question_summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Studies per question and judgement, with their share of the studies."""
     rows = _chart_rows(tables)
-    counts = rows.groupby(["question", "question_label", "judgement"], sort=False).size().rename("studies").reset_index()
+    counts = (rows.groupby(["question", "question_label", "judgement"], sort=False).size()
+              .rename("studies").reset_index())
     counts["share"] = counts["studies"] / rows["study_id"].nunique()
     counts["share_text"] = [f"{n} of {rows['study_id'].nunique()}" for n in counts["studies"]]
     counts["order"] = counts["judgement"].map({j: i for i, j in enumerate(JUDGEMENTS)})
@@ -288,3 +300,78 @@ def question_summary_chart(tables: dict[str, pd.DataFrame], *,
 def chart_id(text: str) -> str:
     """A chart id (lower-case letters, digits, hyphens) made from any text."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "chart"
+
+
+# --- response definitions and the wider literature ---------------------------------------------------
+
+def definitions_by_disease(tables: dict[str, pd.DataFrame], disease: str) -> pd.DataFrame:
+    """The standard definitions for a disease, then each source's own (those it uses for this disease
+    or for all its diseases), with the reviewer's comparison: which sources' outcomes are comparable.
+
+    Columns: outcome, source (the standard's name or the study's label), term, definition, location,
+    versus_standard, note. A study whose outcomes have no rows yet is not listed: nothing is inferred.
+    """
+    definitions = tables.get("definitions")
+    if definitions is None or definitions.empty:
+        return pd.DataFrame(columns=["outcome", "source", "term", "definition", "location", "versus_standard", "note"])
+    labels = tables["studies"].set_index("study_id")["short_label"]
+    rows = definitions[(definitions["disease"] == disease)
+                       | ((definitions["disease"] == "mixed cytopenias") & (definitions["source_kind"] == "study"))]
+    rows = rows.assign(source=[r.standard if r.source_kind == "standard" else labels.get(r.study_id, r.study_id)
+                               for r in rows.itertuples()],
+                       standard_first=(rows["source_kind"] != "standard").astype(int))
+    rows = rows.sort_values(["outcome", "standard_first"], kind="stable")
+    return rows[["outcome", "source", "term", "definition", "location", "versus_standard", "note"]].reset_index(drop=True)
+
+
+def comparable_outcomes(tables: dict[str, pd.DataFrame], disease: str) -> pd.DataFrame:
+    """Per outcome of a disease, which sources define it as the standard does and which do not
+    (not defined, or defined differently): the per-disease comparability note, from the data."""
+    table = definitions_by_disease(tables, disease)
+    sources = table[table["versus_standard"] != "standard"]
+    out = []
+    for outcome, group in sources.groupby("outcome", sort=True):
+        by_status = {status: ", ".join(group[group["versus_standard"] == status]["source"])
+                     for status in ("matches standard", "differs from standard", "not defined", "no standard confirmed")}
+        out.append({"outcome": outcome, **by_status})
+    return pd.DataFrame(out, columns=["outcome", "matches standard", "differs from standard", "not defined",
+                                      "no standard confirmed"])
+
+
+EXTERNAL_COLOUR = "#999999"  # Okabe-Ito grey: external figures, told apart from the review's own blue
+
+
+def reference_chart(tables: dict[str, pd.DataFrame], disease: str, outcome: str, *, title: str | None = None):
+    """The wider literature's figures for a disease and outcome (context.csv), as points with their
+    95% CI and a citation, on the forest plot's 0-100% axis: to be shown with the forest plot,
+    marked external and never pooled. None when no figure is set beside this outcome."""
+    context = tables.get("context")
+    if context is None or context.empty:
+        return None
+    matches = context["review_outcomes"].astype(str).str.split(r";\s*").map(lambda names: outcome in names)
+    rows = context[(context["disease"] == disease) & matches]
+    if rows.empty:
+        return None
+    data = pd.DataFrame({
+        "label": [f"{r.citation.split('.')[0]} ({r.design}, {r.studies} "
+                  f"{'study' if r.studies == 1 else 'studies'}, {r.patients} patients)" for r in rows.itertuples()],
+        "figure": rows["figure"].astype(float) / 100,
+        "ci_low": rows["ci_low"].astype(float) / 100, "ci_high": rows["ci_high"].astype(float) / 100,
+        "figure_text": [f"{r.figure:g}%" + ("" if pd.isna(r.ci_low) else f" ({r.ci_low:g}% to {r.ci_high:g}%)")
+                        for r in rows.itertuples()],
+        "definition": rows["response_definition"].astype(str), "regimen": rows["regimen"].astype(str),
+        "source": [f"PMID {int(r.pmid)}" if pd.notna(r.pmid) else f"doi:{r.doi}" for r in rows.itertuples()],
+    })
+    tooltip = charts._tooltip([("label", "Publication"), ("figure_text", "Figure (95% CI)"),
+                               ("regimen", "Regimen"), ("definition", "Response definition"), ("source", "Source")])
+    y = alt.Y("label:N", title=None, sort=list(data["label"]), axis=alt.Axis(labelLimit=260))
+    x = alt.X("figure:Q", title="Published figure (external, not pooled)", scale=alt.Scale(domain=[0, 1]),
+              axis=alt.Axis(format=".0%", values=[0, 0.25, 0.5, 0.75, 1]))
+    base = alt.Chart(data)
+    layers = [base.transform_filter("isValid(datum.ci_low)").mark_rule(strokeWidth=1.5, strokeDash=[4, 2]).encode(
+                  x=alt.X("ci_low:Q", scale=alt.Scale(domain=[0, 1])), x2=alt.X2("ci_high:Q"), y=y, tooltip=tooltip),
+              base.mark_point(shape="diamond", filled=True, size=90, color=EXTERNAL_COLOUR, opacity=1).encode(
+                  x=x, y=y, tooltip=tooltip)]
+    chart = alt.layer(*layers, width=charts.WIDTH - 280, height=28 * len(data))
+    return charts._finish(chart, title or f"Wider literature: {outcome} with rituximab in {disease}",
+                          subtitle="Published figures from other studies, for comparison only")

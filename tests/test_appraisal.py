@@ -237,3 +237,37 @@ def test_question_summary_is_valid_vega_lite_and_shares_add_up(tables):
     q10 = summary[summary["question"] == "Q10"].set_index("judgement")["studies"].to_dict()
     real = tables["appraisal"][tables["appraisal"]["question"] == "Q10"]["judgement"].value_counts().to_dict()
     assert q10 == real
+
+
+def test_problems_name_the_line_inside_the_validator_too(data_copy):
+    edit(data_copy / "context.csv", 4, "doi", "")
+    tables = validate_package(data_copy)
+    inside = {name: frame.set_axis(frame.index + 2) for name, frame in tables.items()}  # index = CSV line
+    assert [p.line for p in appraisal.problems(inside, data_copy, index_is_line=True)] == [6]
+    assert [p.line for p in appraisal.problems(tables, data_copy)] == [6]
+
+
+# --- definitions and the wider literature -------------------------------------------------------------
+
+def test_definitions_by_disease_put_the_standard_first_and_follow_the_data(tables):
+    itp = appraisal.definitions_by_disease(tables, "ITP")
+    complete = itp[itp["outcome"] == "complete response"]
+    assert complete.iloc[0]["versus_standard"] == "standard"
+    real = tables["definitions"][(tables["definitions"]["outcome"] == "complete response")
+                                 & tables["definitions"]["disease"].isin(["ITP", "mixed cytopenias"])]
+    assert len(complete) == len(real)
+    table = appraisal.comparable_outcomes(tables, "ITP").set_index("outcome")
+    for row in real[real["source_kind"] == "study"].itertuples():
+        label = tables["studies"].set_index("study_id").at[row.study_id, "short_label"]
+        assert label in table.at["complete response", row.versus_standard]
+
+
+def test_reference_chart_is_valid_vega_lite_with_every_matching_figure(tables):
+    spec = appraisal.reference_chart(tables, "ITP", "complete response").to_dict()
+    data = next(iter(spec["datasets"].values()))
+    context = tables["context"]
+    expected = context[(context["disease"] == "ITP")
+                       & context["review_outcomes"].str.split("; ").map(lambda o: "complete response" in o)]
+    assert sorted(r["figure"] for r in data) == sorted(expected["figure"] / 100)
+    assert "external" in spec["layer"][1]["encoding"]["x"]["title"]
+    assert appraisal.reference_chart(tables, "ITP", "an outcome nobody reports") is None

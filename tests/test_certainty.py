@@ -390,3 +390,19 @@ def test_summary_of_findings_html_escapes_and_shares_footnote_letters(review):
 
 def test_a_disease_without_findings_says_so(review):
     assert "no finding" in certainty.summary_of_findings_html(review, "immune neutropenia")
+
+
+def test_a_package_whose_new_tables_are_empty_is_shown_as_not_yet_appraised_or_judged(data_copy):
+    from rtxreview import appraisal
+    from rtxreview.report import Review
+    for name in ("appraisal", "definitions", "context", "certainty_judgements"):
+        path = data_copy / f"{name}.csv"
+        path.write_text(path.read_text(encoding="utf-8").split("\n")[0] + "\n", encoding="utf-8")
+    review = Review(data_copy)  # validates
+    assert set(appraisal.study_risk_of_bias(review.tables)["level"]) == {appraisal.NOT_APPRAISED}
+    appraisal.traffic_light_chart(review.tables).to_dict()
+    found = certainty.findings(review)
+    assert found and all(f.certainty == "not rated" for f in found)
+    table = certainty.summary_of_findings(review, "ITP")
+    assert set(table["certainty"]) == {"not rated"} and all(not w for w in table["wider_literature"])
+    assert all(any("not yet appraised" in note for note in notes) for notes in table["footnotes"])
