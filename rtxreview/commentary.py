@@ -66,13 +66,15 @@ class Piece:
 
 def commentary_folder() -> Path:
     """The book's ``book/commentary``, from here upwards (chapters run from ``book/`` and from the
-    repository root). The book's commentary applies to whatever data a chapter reads: pieces whose
-    rows that data lacks are left out."""
+    repository root), else the source checkout's. The book's commentary applies to whatever data a
+    chapter reads: pieces whose rows that data lacks are left out."""
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / FOLDER).is_dir():
             return folder / FOLDER
-    return here / FOLDER
+    # A chapter run from a copy outside the book (papermill into another folder) uses the
+    # commentary of the source checkout this package belongs to, if it is one.
+    return Path(__file__).resolve().parent.parent / FOLDER
 
 
 def read_piece(path: Path) -> Piece:
