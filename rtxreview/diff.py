@@ -28,7 +28,9 @@ import pandas as pd
 from IPython.display import HTML
 
 from rtxreview import report
+from rtxreview.pooling import PoolingError
 from rtxreview.report import Review
+from rtxreview.validate import DataValidationError
 
 COLUMNS = ["change", "id", "study_id", "field", "old", "new", "detail"]
 # Every kind of change, in the order the output lists them, with the words a summary uses.
@@ -260,19 +262,22 @@ def _differs_from_working_tree(folder: Path, commit: str) -> bool:
     return changed.returncode == 1 or bool(_git(folder, "ls-files", "--others", "--exclude-standard", "--", "."))
 
 
-def _previous_commit(folder: Path) -> tuple[str, datetime] | None:
+def _previous_commit(folder: Path, skip: int = 0) -> tuple[str, datetime] | None:
     """The newest commit on the first-parent line of HEAD (HEAD included, for uncommitted changes) whose
-    version of ``folder`` differs from the working tree's, with its committer date; None if none."""
+    version of ``folder`` differs from the working tree's, with its committer date; with ``skip``, the
+    one that many differing commits older; None if none."""
     log = _git(folder, "log", "--first-parent", "--format=%H %cI", "HEAD", "--", ".").decode().split("\n")
     for line in filter(None, log):
         commit, date = line.split(" ")
         if _differs_from_working_tree(folder, commit):
-            return commit, datetime.fromisoformat(date).astimezone(timezone.utc)
+            if skip == 0:
+                return commit, datetime.fromisoformat(date).astimezone(timezone.utc)
+            skip -= 1
     return None
 
 
 @contextlib.contextmanager
-def previous_version(data_dir: str | Path) -> Iterator[Version | None]:
+def previous_version(data_dir: str | Path, skip: int = 0) -> Iterator[Version | None]:
     """The previous committed version of ``data_dir``, extracted from git into a temporary folder that
     is removed on leaving the ``with`` block; None when there is none: no git, a folder outside a
     repository, no commit whose version differs (a first version, or a shallow clone cut before it).
@@ -282,7 +287,7 @@ def previous_version(data_dir: str | Path) -> Iterator[Version | None]:
     """
     folder = Path(data_dir).resolve()
     top = _repository(folder)
-    found = _previous_commit(folder) if top is not None else None
+    found = _previous_commit(folder, skip) if top is not None else None
     if found is None:
         yield None
         return
@@ -304,19 +309,29 @@ class Comparison:
     previous: Version | None
     changes: pd.DataFrame
     labels: dict[str, str] = field(default_factory=dict)  # study_id -> short label, either version
+    skipped: int = 0  # newer versions passed over because they do not validate with this library
+
+
+MAX_SKIPPED = 20  # versions passed over before the page says there is none to compare with
 
 
 def compare_with_previous(data_dir: str | Path | None = None, ci_method: str = "beta",
                           estimator: str = "PM") -> Comparison:
     """What the "What changed" page shows: the review of ``data_dir`` against its previous version."""
     new = report.load_review(data_dir, ci_method=ci_method, estimator=estimator)
-    with previous_version(new.data_dir) as previous:
-        if previous is None:
-            return Comparison(None, no_changes(), _labels(new))
-        # Not load_review: its cache key holds the folder's path, and a temporary folder's entry would
-        # never be read again while it pushed a chapter's entry out of the cache.
-        old = Review(previous.path, ci_method=ci_method, estimator=estimator)
-        return Comparison(previous, compare(old, new), {**_labels(old), **_labels(new)})
+    for skip in range(MAX_SKIPPED + 1):
+        with previous_version(new.data_dir, skip) as previous:
+            if previous is None:
+                return Comparison(None, no_changes(), _labels(new), skip)
+            # Not load_review: its cache key holds the folder's path, and a temporary folder's entry
+            # would never be read again while it pushed a chapter's entry out of the cache.
+            try:
+                old = Review(previous.path, ci_method=ci_method, estimator=estimator)
+                old.pooled  # computed here, while the folder exists
+            except (DataValidationError, PoolingError):
+                continue  # a version committed half-way through a change: compare with an earlier one
+            return Comparison(previous, compare(old, new), {**_labels(old), **_labels(new)}, skip)
+    return Comparison(None, no_changes(), _labels(new), MAX_SKIPPED + 1)
 
 
 def _labels(review: Review) -> dict[str, str]:
@@ -334,9 +349,12 @@ def versions_markdown(comparison: Comparison) -> str:
     what = summary(comparison.changes)
     if what == "no changes":
         what = "the files differ, but no study, evidence row, verdict, pooled analysis or check changed"
+    passed = ("" if not comparison.skipped else
+              f" ({comparison.skipped} newer {'version' if comparison.skipped == 1 else 'versions'} committed "
+              f"half-way through a change, which this library cannot read, passed over)")
     return (f"The data this page is built from, compared with their previous committed version: commit "
-            f"`{previous.short}` of {previous.date_text} (the newest commit whose data differ). Since then: "
-            f"{report.markdown_text(what)}.")
+            f"`{previous.short}` of {previous.date_text} (the newest commit whose data differ{passed}). "
+            f"Since then: {report.markdown_text(what)}.")
 
 
 def _cell(value) -> str:

@@ -312,3 +312,16 @@ def test_the_page_compares_with_the_previous_version_and_escapes_data_text(repo)
     page = diff.section_html(comparison, "studies").data
     assert "Added &lt;b&gt;study&lt;/b&gt; &amp; co" in page and "<b>study</b>" not in page
     assert diff.section_html(comparison, "checks").data == f'<p class="rtx-legend">{diff.NOTHING["checks"]}</p>'
+
+
+def test_a_version_that_does_not_validate_is_passed_over(repo):
+    """A commit made half-way through a change (its data refused by the validator) is not the page's
+    previous version: the newest one that validates is, and the page says how many were passed over."""
+    repo, first, second = repo
+    evidence = read(repo / "data", "evidence")
+    write(repo / "data", "evidence", evidence.assign(outcome=evidence["outcome"].where(evidence.index != 0, "unknown label")))
+    git(repo, "commit", "-q", "-am", "broken", date="2024-04-05T06:07:08+00:00")
+    write(repo / "data", "evidence", evidence)  # the working tree is valid again (and differs from 'broken')
+    comparison = diff.compare_with_previous(repo / "data")
+    assert comparison.skipped == 1 and comparison.previous.commit == first
+    assert "1 newer version committed half-way through a change" in diff.versions_markdown(comparison)

@@ -190,3 +190,22 @@ def test_chapter_code_names_no_study_or_evidence_id():
                        if isinstance(n, ast.Constant) and isinstance(n.value, str)]
             named = [s for s in strings for i in ids if i in s]
             assert not named, f"{path.name} names {named}"
+
+
+def test_every_row_a_chapter_text_cites_is_in_its_table():
+    """A row named in a chapter's sentences or commentary is listed in that chapter's table of numbers."""
+    ids = set(read(DATA_DIR, "evidence")["evidence_id"])
+    pattern = re.compile("|".join(sorted(map(re.escape, ids), key=len, reverse=True)))
+    checked = 0
+    for path in CHAPTERS:
+        notebook = nbformat.read(path, as_version=4)
+        outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+        tables = [o["data"]["text/html"] for o in outputs
+                  if "text/html" in o.get("data", {}) and "rtx-all-rows" in o["data"]["text/html"]]
+        if not tables:
+            continue
+        cited = {m for o in outputs for m in pattern.findall(o.get("data", {}).get("text/markdown", ""))}
+        listed = set(pattern.findall(tables[0]))
+        assert cited <= listed, f"{path.name} cites rows its table does not list: {sorted(cited - listed)}"
+        checked += bool(cited)
+    assert checked >= 3  # chapters whose text cites rows (the test must not pass on empty outputs)
