@@ -55,6 +55,8 @@ execute: validate
 # when the pages are unchanged); the previous _build/html is replaced only after a good build.
 site: $(VEGA_FILES) chromium
 	$(JUPYTER_BOOK) build . --path-output $(STAGING) --warningiserror --keep-going
+	# Sphinx copies _static only when it rewrites a page: a change to a style or script alone is copied here.
+	cp -p _static/*.css _static/*.js $(STAGING)/_build/html/_static/
 	$(BIN)/python -m rtxreview.publish pdf $(STAGING)/_build/html
 	rm -rf _build/html.new _build/html.previous
 	cp -a $(STAGING)/_build/html _build/html.new

@@ -23,11 +23,15 @@
     }
   }
 
-  // Files are named after the chart's title (vega-embed replaces the element's aria-label).
-  function fileName(id, spec) {
+  // The chart's title, from its spec (vega-embed replaces the element's aria-label).
+  function titleOf(id, spec) {
     var title = spec.title && typeof spec.title === "object" && !Array.isArray(spec.title) ? spec.title.text : spec.title;
-    title = String((Array.isArray(title) ? title.join(" ") : title) || id);
-    return title.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80) || "chart";
+    return String((Array.isArray(title) ? title.join(" ") : title) || id);
+  }
+
+  // Files are named after the chart's title.
+  function fileName(id, spec) {
+    return titleOf(id, spec).toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80) || "chart";
   }
 
   function save(name, url, isObjectUrl) {
@@ -132,7 +136,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = action.label;
-      button.setAttribute("aria-label", "Download " + action.what);
+      button.setAttribute("aria-label", "Download " + action.what + ": " + titleOf(element.id, specs[element.id]));
       button.addEventListener("click", function () {
         try {
           action.run(specs[element.id], fileName(element.id, specs[element.id])).catch(function (error) {

@@ -19,8 +19,11 @@ from rtxreview.publish import edition
 CITATION = "CITATION.cff"
 
 
-def _remember_edition(app) -> None:
+def _remember_edition(app, config) -> None:
     app.rtx_edition = edition(Path(app.srcdir) / "data")
+    # A config value that Sphinx compares with the last build's: a new version or data digest
+    # rewrites every page, not only those whose source changed.
+    config.rtx_edition = f"{app.rtx_edition.version} {app.rtx_edition.data_sha256}"
 
 
 def announce(app, pagename, templatename, context, doctree) -> None:
@@ -39,11 +42,18 @@ def _copy_citation(app, exception) -> None:
         shutil.copyfile(source, Path(app.outdir) / CITATION)
 
 
+def _add_assets(app, config) -> None:
+    # Appended to the book's own lists, so that rtx-downloads.js loads after rtx-charts.js, whose
+    # rtxCharts.embed it wraps (files an extension adds itself load before the configured ones).
+    for option, name in (("html_css_files", "rtx-publish.css"), ("html_js_files", "rtx-downloads.js")):
+        if name not in config[option]:
+            config[option] = [*config[option], name]
+
+
 def setup(app):
-    app.connect("builder-inited", _remember_edition)
+    app.add_config_value("rtx_edition", "", "html")
+    app.connect("config-inited", _add_assets)
+    app.connect("config-inited", _remember_edition)
     app.connect("html-page-context", announce)
     app.connect("build-finished", _copy_citation)
-    app.add_css_file("rtx-publish.css", priority=810)
-    # after the book's own scripts (html_js_files have priority 800): it wraps rtxCharts.embed
-    app.add_js_file("rtx-downloads.js", priority=810)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
