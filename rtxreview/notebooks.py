@@ -31,11 +31,14 @@ def _code_of(notebook: nbformat.NotebookNode) -> bytes:
 
 
 def inputs_digest(notebook: nbformat.NotebookNode, data_dir: Path) -> str:
-    """SHA-256 over the notebook's cells, every data file, every module of the package and the pinned
-    requirements (not the installed versions, which a fresh install may resolve differently for
-    unpinned dependencies: the stored digest must match on every machine that installs the pins)."""
-    return digest.sha256(_code_of(notebook), digest.files_sha256(data_dir), digest.PACKAGE_SHA256,
-                         digest.pinned_requirements())
+    """SHA-256 over the notebook's cells, every data file, the book's commentary pieces, every module
+    of the package and the pinned requirements (not the installed versions, which a fresh install may
+    resolve differently for unpinned dependencies: the stored digest must match on every machine that
+    installs the pins)."""
+    commentary = Path(data_dir).resolve().parent / "book" / "commentary"
+    return digest.sha256(_code_of(notebook), digest.files_sha256(data_dir),
+                         digest.files_sha256(commentary) if commentary.is_dir() else "",
+                         digest.PACKAGE_SHA256, digest.pinned_requirements())
 
 
 def _clean(notebook: nbformat.NotebookNode) -> None:

@@ -106,3 +106,17 @@ def test_every_piece_of_the_book_is_current_on_the_data():
     """A reviewer has read every piece against the rows it discusses (the build warns otherwise)."""
     frame = commentary.statuses(DATA_DIR, DATA_DIR.parent / commentary.FOLDER)
     assert len(frame) and (frame["status"] == "current").all(), frame[frame["status"] != "current"]
+
+
+def test_a_commentary_edit_makes_the_chapters_stale(tmp_path):
+    """The chapters' skip digest covers the commentary, so `make book` re-executes them after an edit."""
+    import nbformat
+    from rtxreview.notebooks import inputs_digest
+    shutil.copytree(DATA_DIR, tmp_path / "data")
+    folder = tmp_path / "book" / "commentary"
+    folder.mkdir(parents=True)
+    write_piece(folder, "note", [ROW.evidence_id], "First words.")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    before = inputs_digest(notebook, tmp_path / "data")
+    write_piece(folder, "note", [ROW.evidence_id], "Other words.")
+    assert inputs_digest(notebook, tmp_path / "data") != before
