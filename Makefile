@@ -48,10 +48,11 @@ book: execute
 
 # Unit, data and notebook tests (nbval) run on the committed notebooks first, so stale outputs fail;
 # then the site is built (executing nothing whose inputs are unchanged) and tested in Chromium.
+BROWSER_TESTS := tests/test_site.py tests/test_accessibility.py
 test: $(INSTALLED) $(VEGA_FILES)
-	$(BIN)/python -m pytest --ignore=tests/test_site.py
+	$(BIN)/python -m pytest $(addprefix --ignore=,$(BROWSER_TESTS))
 	$(MAKE) --no-print-directory book
-	$(BIN)/python -m pytest tests/test_site.py
+	$(BIN)/python -m pytest $(BROWSER_TESTS)
 
 clean:
 	rm -rf _build
