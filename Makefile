@@ -69,10 +69,11 @@ book: execute
 
 # Unit, data and notebook tests (nbval) run on the committed notebooks first, so stale outputs fail;
 # then the site is built (executing nothing whose inputs are unchanged) and tested in Chromium.
+BROWSER_TESTS := tests/test_site.py tests/test_accessibility.py tests/test_publish.py
 test: $(INSTALLED) $(VEGA_FILES) chromium
-	$(BIN)/python -m pytest --ignore=tests/test_site.py --ignore=tests/test_publish.py
+	$(BIN)/python -m pytest $(addprefix --ignore=,$(BROWSER_TESTS))
 	$(MAKE) --no-print-directory book
-	$(BIN)/python -m pytest tests/test_site.py tests/test_publish.py
+	$(BIN)/python -m pytest $(BROWSER_TESTS)
 
 # The deploy workflow against the GitHub Actions schema and zizmor's audits, and CITATION.cff
 # against the Citation File Format schema: all offline (schemas shipped in check-jsonschema).

@@ -17,10 +17,15 @@ Design rules shared by the builders:
 * Vega-Lite cannot wrap text, so long forest-plot labels are wrapped here
   (as lists of lines, which Vega draws one under the other).
 * Colours come from the Okabe-Ito palette (safe for colour-vision
-  deficiencies) without its black.  Marks that Vega-Lite draws in black by
-  default (text and rules: labels, confidence intervals, thresholds) are given
-  no colour here, so that ``rtx-charts.js`` can make them light on the dark
-  theme; the background is transparent.
+  deficiencies) without its black, with orange and grey darkened so that every
+  mark has a contrast of at least 3:1 (WCAG 2.1, 1.4.11) against both the light
+  (#ffffff) and the dark (#121212) page.  Marks that Vega-Lite draws in black by
+  default (text and rules: labels, confidence intervals, thresholds) and the
+  axes are given no colour here: ``rtx-charts.js`` draws them in the text colour
+  of the page behind the chart; the background is transparent.
+* Every chart carries a ``description`` (its accessible name) and leaves
+  its marks out of the accessibility tree: ``rtx-charts.js`` puts a table of
+  the chart's numbers (its tooltip fields) under it instead.
 """
 
 from __future__ import annotations
@@ -49,19 +54,25 @@ __all__ = [
 ]
 
 # Okabe & Ito (2008), "Color Universal Design"; black is left out because it
-# vanishes on the dark theme.  Verdicts are also told apart by shape.
+# vanishes on the dark theme.  A mark needs a contrast of 3:1 against the page, light
+# (#ffffff) or dark (#121212): a relative luminance between about 0.12 and 0.30. Okabe-Ito's
+# orange (#E69F00, 2.2:1 on white) and a #999999 grey (2.8:1) are too light, so they are
+# darkened here (tests/test_accessibility.py measures the drawn charts).  Verdicts are also
+# told apart by shape.
+ORANGE = "#C47900"  # Okabe-Ito orange #E69F00, darkened: 3.4:1 on white, 5.4:1 on the dark page
+GREY = "#888888"  # 3.5:1 on white, 5.3:1 on the dark page
 VERDICT_COLOURS: dict[str, str] = {
     "consistent": "#009E73",  # bluish green
     "rounding_variant": "#0072B2",  # blue
-    "test_dependent": "#E69F00",  # orange
+    "test_dependent": ORANGE,
     "inconsistent": "#D55E00",  # vermillion
     "not_reported": "#CC79A7",  # reddish purple
-    "not_checkable": "#999999",  # grey
+    "not_checkable": GREY,
 }
 RESPONSE_COLOURS: dict[str, str] = {
     "CR": "#009E73",  # complete response: bluish green
-    "PR": "#E69F00",  # partial response: orange
-    "NR": "#999999",  # no response: grey
+    "PR": ORANGE,  # partial response
+    "NR": GREY,  # no response
 }
 STUDY_COLOUR = "#0072B2"  # Okabe-Ito blue: study estimates, trajectories
 POOLED_COLOUR = "#D55E00"  # Okabe-Ito vermillion: the pooled diamond
@@ -84,6 +95,7 @@ RESPONSE_LABELS = {"CR": "Complete response (CR)", "PR": "Partial response (PR)"
                    "NR": "No response (NR)"}
 THRESHOLDS = ((30, "30: partial response threshold"), (100, "100: complete response threshold"))
 _CHART_ID = re.compile(r"[a-z0-9-]+")
+NUMBERS_NOTE = "The numbers are in the data table under the chart."
 
 
 # ---------------------------------------------------------------------------
@@ -150,11 +162,18 @@ def _tooltip(pairs: list[tuple[str, str]]) -> list[alt.Tooltip]:
     return [alt.Tooltip(f"{field}:N", title=title) for field, title in pairs]
 
 
-def _finish(chart, title: str, subtitle: str | None = None):
-    """Title (and subtitle), transparent background and view style shared by every chart.
+def _finish(chart, title: str, subtitle: str | None = None, description: str | None = None):
+    """Title (and subtitle), description, transparent background and view style shared by every chart.
 
     The background stays transparent so that the page's own (light or dark)
     background shows; the JS supplies the theme's text and axis colours.
+
+    The title and ``description`` become the drawn chart's accessible name (Vega writes
+    them to the chart element's ``aria-label``): what the chart shows, its key numbers, and
+    where the others are.  ``aria=False`` (for the chart and its marks) leaves marks and axes out of the
+    accessibility tree, where Vega would name them with raw field names ("ci_low: 0.36; row: 0")
+    or leave them unnamed: a screen reader reads the description and the table of the chart's
+    numbers that ``rtx-charts.js`` adds under the chart.
 
     ``chart`` is the caller's newly built chart and is finished in place. Altair's
     ``.properties()`` and ``.configure_*()`` would validate each value on its own
@@ -164,12 +183,27 @@ def _finish(chart, title: str, subtitle: str | None = None):
     """
     chart.title = alt.Title(title, anchor="start", fontSize=15, **({"subtitle": subtitle} if subtitle else {}))
     chart.background = "transparent"
+    chart.description = f"{title}. {description}. {NUMBERS_NOTE}" if description else f"{title}. {NUMBERS_NOTE}"
     chart.config = alt.Config(
+        aria=False,
+        mark=alt.MarkConfig(aria=False),
         view=alt.ViewConfig(stroke=None),
         axis=alt.AxisConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE),
         legend=alt.LegendConfig(labelFontSize=FONT_SIZE, titleFontSize=FONT_SIZE),
     )
     return chart
+
+
+def _forest_description(est: pd.DataFrame, pooled: dict | None) -> str:
+    """What a forest plot shows, with its range and pooled estimate, for a screen reader."""
+    text = f"Forest plot of {len(est)} estimates of a proportion of patients, each with its 95% CI"
+    if len(est):
+        low, high = est["proportion"].idxmin(), est["proportion"].idxmax()
+        text += f", from {est['percent'][low]} to {est['percent'][high]}"
+    if pooled is not None:
+        text += (f"; pooled estimate {_percent(pooled['estimate'])} "
+                 f"(95% CI {_interval(pooled['ci_low'], pooled['ci_high'])}); {_heterogeneity_note(pooled)[0]}")
+    return text
 
 
 # ---------------------------------------------------------------------------
@@ -412,13 +446,14 @@ def forest_plot(rows: pd.DataFrame, pooled: dict | None = None, *, title: str,
         _text_panel(est, pooled_row, "right_text", "Events/total (%)", y, right, height),
         spacing=8,
     )
+    description = _forest_description(est, pooled)
     if pooled is not None:
         note = _heterogeneity_note(pooled)
     elif not_pooled:
         note = _wrap(f"Not pooled: {not_pooled}.", NOTE_CHARS)
     else:
-        return _finish(panels, title)
-    return _finish(alt.vconcat(panels, _note_chart(note), spacing=6), title)
+        return _finish(panels, title, description=description)
+    return _finish(alt.vconcat(panels, _note_chart(note), spacing=6), title, description=description)
 
 
 # ---------------------------------------------------------------------------
@@ -463,7 +498,9 @@ def response_over_time(counts: pd.DataFrame, *, title: str) -> alt.TopLevelMixin
         tooltip=[alt.Tooltip("month:O", title="Month"), alt.Tooltip("response:N", title="Response"),
                  alt.Tooltip("of_total:N", title="Patients"), alt.Tooltip("percent:N", title="Percent")],
     )
-    return _finish(chart, title)
+    months = ", ".join(str(m) for m in sorted(data["month"].unique()))
+    return _finish(chart, title, description=f"Stacked bars of patients with a complete, partial or no response "
+                                               f"at months {months} after the first dose")
 
 
 def platelet_trajectories(long: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
@@ -492,14 +529,15 @@ def platelet_trajectories(long: pd.DataFrame, *, title: str) -> alt.TopLevelMixi
         tooltip=[alt.Tooltip("patient:N", title="Patient"), alt.Tooltip("month:Q", title="Month"),
                  alt.Tooltip("platelets:Q", title="Platelets (×10⁹/L)")],
     )
-    lines = base.mark_line(color=STUDY_COLOUR, opacity=0.75, strokeWidth=1.5)
-    points = base.mark_circle(color=STUDY_COLOUR, opacity=0.9, size=36)
+    lines = base.mark_line(color=STUDY_COLOUR, opacity=1, strokeWidth=1.5)  # opaque: 3:1 on both pages
+    points = base.mark_circle(color=STUDY_COLOUR, opacity=1, size=36)
     limits = alt.Chart(alt.InlineData(values=[{"platelets": v, "label": t} for v, t in THRESHOLDS]))
     rules = limits.mark_rule(strokeDash=[6, 4], strokeWidth=1).encode(y=y)
     labels = limits.mark_text(align="right", baseline="bottom", dy=-3, fontSize=FONT_SIZE - 1).encode(
         x=alt.XValue(WIDTH - 80), y=y, text=alt.Text("label:N"))
     chart = alt.layer(rules, labels, lines, points, width=WIDTH - 80, height=320)
-    return _finish(chart, title)
+    return _finish(chart, title, description=f"Line chart of the platelet count of each of {data['patient'].nunique()} "
+                                               "patients over 12 months, with the 30 and 100 ×10⁹/L response thresholds")
 
 
 # ---------------------------------------------------------------------------
@@ -547,7 +585,8 @@ def dose_comparison(rows: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
     text = base.mark_text(align="left", baseline="middle", dx=8, fontSize=FONT_SIZE).encode(
         x=alt.X("ci_high:Q"), text=alt.Text("right_text:N"))
     chart = alt.layer(ci, point, text, width=WIDTH - 240, height=alt.Step(48))
-    return _finish(chart, title)
+    return _finish(chart, title, description=f"Proportion of patients with its 95% CI in each of {len(data)} "
+                                               f"dose groups: {'; '.join(data['dose'])}")
 
 
 MAX_CHART_POINTS = 500  # marks one chart may embed (the site's per-chart row budget, tests/test_site.py)
@@ -632,7 +671,7 @@ def reported_vs_recomputed(rows: pd.DataFrame, *, title: str, max_points: int = 
     verdicts = alt.Scale(domain=list(VERDICT_COLOURS), range=list(VERDICT_COLOURS.values()))
     legend = alt.Legend(title="Verdict", labelExpr="replace(datum.label, '_', ' ')")
     place = ", cell centre" if cell else ""
-    points = alt.Chart(points).mark_point(filled=True, opacity=0.85).encode(
+    points = alt.Chart(points).mark_point(filled=True, opacity=1).encode(  # opaque: 3:1 on both pages
         x=alt.X("recomputed:Q", title="Recomputed from the counts (%)", scale=scale),
         y=alt.Y("reported:Q", title="Reported in the paper (%)", scale=scale),
         color=alt.Color("verdict:N", scale=verdicts, legend=legend),
@@ -649,7 +688,9 @@ def reported_vs_recomputed(rows: pd.DataFrame, *, title: str, max_points: int = 
     diagonal = alt.Chart(alt.InlineData(values=[{}])).mark_rule(strokeDash=[4, 4], strokeWidth=1).encode(
         x=alt.XDatum(0), y=alt.YDatum(0), x2=alt.X2Datum(100), y2=alt.Y2Datum(100))
     chart = alt.layer(diagonal, points, width=400, height=400)
-    return _finish(chart, title, subtitle=f"{len(data):,} numbers grouped into {cell:g}-point cells" if cell else None)
+    return _finish(chart, title, subtitle=f"{len(data):,} numbers grouped into {cell:g}-point cells" if cell else None,
+                   description=f"Scatter plot of {len(data):,} printed percentages against the same percentages "
+                               "recomputed from the counts, coloured and shaped by verdict; points on the diagonal agree")
 
 
 # ---------------------------------------------------------------------------

@@ -918,10 +918,25 @@ scenarios[scenario]().then((result) => process.stdout.write(JSON.stringify(resul
 
 MESSAGE = ("This chart needs the book's own script files (_static/vega); "
            "open the book from its built folder.")
-LIGHT = {"renderer": "svg", "actions": False, "config": {"background": None}, "tooltip": {"theme": "light"}}
-DARK = {"renderer": "svg", "actions": False, "theme": "dark",
-        "config": {"background": None, "text": {"color": "#e6e6e6"}, "rule": {"color": "#e6e6e6"}},
-        "tooltip": {"theme": "dark"}}
+
+
+def embed_options(ink: str, background: str, grid: str, theme: str) -> dict:
+    """What rtx-charts.js passes to vega-embed: text, rules and axes in the page's ink."""
+    guide = {"labelColor": ink, "titleColor": ink}
+    return {"renderer": "svg", "actions": False,
+            "config": {"background": None, "title": {"color": ink, "subtitleColor": ink},
+                       "axis": {**guide, "domainColor": ink, "tickColor": ink, "gridColor": grid},
+                       "legend": {**guide, "symbolStrokeColor": ink, "symbolFillColor": ink},
+                       "header": guide, "text": {"color": ink}, "rule": {"color": ink},
+                       "bar": {"stroke": background, "strokeWidth": 1}},
+            "tooltip": {"theme": theme}}
+
+
+# The fake DOM has no getComputedStyle, so the theme's own colours are used. The grid is a
+# quarter ink, three quarters background, rounded: light 0.25*34 + 0.75*255 = 199.75 -> 200, ...;
+# dark 0.25*206 + 0.75*18 = 65, 0.25*214 + 13.5 = 67, 0.25*221 + 13.5 = 68.75 -> 69.
+LIGHT = embed_options("rgb(34, 40, 50)", "rgb(255, 255, 255)", "rgb(200, 201, 204)", "light")
+DARK = embed_options("rgb(206, 214, 221)", "rgb(18, 18, 18)", "rgb(65, 67, 69)", "dark")
 
 
 @pytest.fixture(scope="module")
@@ -975,7 +990,7 @@ def test_js_auto_theme_follows_the_system(browser):
 def test_js_never_draws_twice_into_one_element_at_once(browser):
     result = browser("busy")
     assert result["callsWhileBusy"] == 1
-    assert [c["options"]["theme"] if "theme" in c["options"] else None for c in result["calls"]] == [None, "dark"]
+    assert [c["options"]["tooltip"]["theme"] for c in result["calls"]] == ["light", "dark"]
     assert result["finalized"] == [1, 0]
 
 
@@ -1028,7 +1043,9 @@ def open_page(browser, folder: Path, body: str, with_vega: bool = True):
         names.append(source.name)
     scripts = "".join(f'<script src="{name}"></script>' for name in names)
     page_file = folder / "page.html"
-    page_file.write_text(f'<!DOCTYPE html><html data-theme="light"><head><meta charset="utf-8">{scripts}</head>'
+    # The theme's dark mode, as far as a chart sees it: light text on a dark page.
+    theme = '<style>html[data-theme="dark"] body { background: #121212; color: #ced6dd; }</style>'
+    page_file.write_text(f'<!DOCTYPE html><html data-theme="light"><head><meta charset="utf-8">{theme}{scripts}</head>'
                          f"<body>{body}</body></html>", encoding="utf-8")
     page = browser.new_page()
     problems = []

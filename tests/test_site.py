@@ -21,7 +21,6 @@ from conftest import REPO
 from rtxreview import charts, report
 
 SITE = Path(os.environ.get("RTXREVIEW_SITE", REPO / "_build" / "html"))
-CHROMIUM = os.environ.get("RTXREVIEW_CHROMIUM", "/usr/bin/chromium")
 PAGE_BUDGET_BYTES = 600_000   # HTML with its inline chart data, shared static files excluded
 CHART_ROW_BUDGET = 500        # rows of data embedded in one chart
 MARKS = "svg path, svg rect, svg line, svg circle, svg text"
@@ -50,23 +49,16 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium; .ci/run does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
+def browser(site_browser):
+    return site_browser  # one Chromium for the session (tests/conftest.py)
 
 
 class Visit:
-    """A page opened with only the local server reachable, recording what went wrong."""
+    """A page opened with only the local server reachable, recording what went wrong.
+    ``options`` go to the browser context (e.g. ``color_scheme="dark"``, ``viewport``)."""
 
-    def __init__(self, browser, base: str):
-        self.context = browser.new_context()
+    def __init__(self, browser, base: str, **options):
+        self.context = browser.new_context(**options)
         self.page = self.context.new_page()
         self.outside, self.errors, self.console_errors, self.dialogs = [], [], [], []
         self.page.route("**/*", self._route(base))
@@ -83,8 +75,8 @@ class Visit:
                 route.abort()
         return handle
 
-    def open(self, url: str):
-        self.page.goto(url, wait_until="networkidle")
+    def open(self, url: str, wait_until: str = "networkidle"):
+        self.page.goto(url, wait_until=wait_until)
         self.page.wait_for_function("() => [...document.querySelectorAll('.rtx-chart')]"
                                     ".every(c => c.querySelector('svg') || c.textContent.trim())", timeout=15000)
         return self.page
