@@ -18,7 +18,7 @@ import pytest
 from conftest import DATA_DIR
 from rtxreview.report import (SHOWN_EXPLANATIONS, VERDICT_LABELS, VERDICT_PLURALS, VERDICT_SINGULARS, checks_table,
                               ci_text, discrepancies, discrepancies_markdown, evidence_table,
-                              failing_checks_markdown, find_data_dir, finding_text, fraction_text, load_review,
+                              failing_checks_markdown, find_data_dir, finding_text, markdown_text, fraction_text, load_review,
                               not_a_count_of, number_word, pct, pooled_markdown, pooled_sentence, printed_value,
                               recomputed_text,
                               rederived_table, shown_verdicts, studies_table, study_card, verdict_badge,
@@ -534,7 +534,7 @@ def test_discrepancies_markdown_one_bullet_each(review):
     assert len(lines) == len(found)
     for line, row in zip(lines, found.itertuples()):
         assert line.startswith(f"- **{row.short_label}**, {row.outcome}")
-        assert f"(`{row.evidence_id}`)" in line and line.endswith(row.explanation)
+        assert f"(`{row.evidence_id}`)" in line and line.endswith(markdown_text(row.explanation))
 
 
 def test_failing_checks_markdown(review, studies):
