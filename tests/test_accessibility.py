@@ -31,6 +31,9 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SCHEMES = ("light", "dark")
 WIDE = {"width": 1280, "height": 900}  # the width issue 14 measured the tables at
 SERIOUS = {"serious", "critical"}
+# Pages with content: index.html only redirects to the first chapter (measured under its own name),
+# and measuring a page while it navigates away would be measuring neither.
+CONTENT = [name for name in PAGES if 'http-equiv="Refresh"' not in (SITE / name).read_text(encoding="utf-8")[:500]]
 
 # (axe rule, pattern the node's HTML matches, why it is not the project's to fix)
 THEME_OWNED = [
@@ -231,14 +234,13 @@ def project_violations(violations: list[dict]) -> list[str]:
     return found
 
 
-CASES = [(name, scheme) for name in PAGES for scheme in SCHEMES]
+CASES = [(name, scheme) for name in CONTENT for scheme in SCHEMES]
 
 
 @pytest.mark.parametrize("name, scheme", CASES)
 def test_axe_finds_no_serious_violation(measured, name, scheme):
     result = measured(name, scheme)
-    if name != "index.html":  # a redirect to the first chapter, without the theme
-        assert result["theme"] == scheme, f"{name}: the page did not follow the {scheme} system setting"
+    assert result["theme"] == scheme, f"{name}: the page did not follow the {scheme} system setting"
     problems = project_violations(result["axe"])
     assert not problems, f"{name} ({scheme}):\n" + "\n".join(problems)
     assert result["errors"] == [], f"{name} ({scheme}): {result['errors']}"
@@ -252,7 +254,7 @@ def test_chart_text_and_marks_contrast_with_what_is_behind_them(measured, name, 
         assert contrast["checked"]["text"] > 0 and contrast["checked"]["marks"] > 0, contrast["checked"]
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", CONTENT)
 def test_every_chart_is_named_described_and_has_its_numbers_in_a_table(measured, name):
     result = measured(name, "light")
     for chart in result["contrast"]["charts"]:
@@ -270,7 +272,7 @@ def test_every_chart_is_named_described_and_has_its_numbers_in_a_table(measured,
             assert number in table["text"] or number in chart["name"], f"{where}: {number} is in no table"
 
 
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", CONTENT)
 def test_tables_fit_the_text_column_or_scroll_visibly(measured, name):
     for table in measured(name, "light")["tables"]:
         assert table["fits"] or (table["scrolls"] and table["focusable"] and table["named"]), f"{name}: {table}"
