@@ -11,6 +11,7 @@ Editorial commentary about particular studies is kept apart, in ``book/commentar
 from __future__ import annotations
 
 import html
+import re
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -24,11 +25,15 @@ DISEASE_CHAPTERS = {"itp": ("ITP",), "aiha": ("AIHA",), "ttp": ("TTP",)}
 OTHER_CHAPTER = "evans_other"
 NOT_A_DISEASE = ("mixed cytopenias", "not specific")
 DISEASE_NAMES = {"ITP": "immune thrombocytopenia (ITP)", "AIHA": "autoimmune haemolytic anaemia (AIHA)",
-                 "TTP": "thrombotic thrombocytopenic purpura (TTP)"}
+                 "TTP": "thrombotic thrombocytopenic purpura (TTP)",
+                 "APS": "antiphospholipid syndrome (APS, a thrombophilia)",
+                 "acquired haemophilia": "acquired haemophilia (an acquired coagulopathy)"}
 # Topic chapters: the outcome topics (outcomes.csv) each shows.
 TOPIC_CHAPTERS = {"dose": ("regimen",), "relapse": ("durability", "time to response"),
                   "safety": ("harm", "disease outcome", "screening")}
 RATE_STATISTICS = ("count", "percent")
+STATISTIC_NAMES = {"sd": "SD", "iqr": "IQR", "ci": "95% CI", "p_value": "p-value", "value": "value"}
+PATIENT_COUNT_OUTCOMES = ("patients enrolled",)  # outcome labels that count a disease's patients
 EVIDENCE_CONTEXTS = ("result", "baseline")
 
 
@@ -75,7 +80,9 @@ def listing(items: list[str]) -> str:
 
 
 def of_all(k: int, n: int) -> str:
-    """'Both of the two', 'All three of the three' reads badly: 'one of the five', 'all three', 'both'."""
+    """'one of the five', 'all three', 'both', 'the only' (never 'all one' or 'three of the three')."""
+    if k == n == 1:
+        return "the only"
     if k == n == 2:
         return "both"
     if k == n:
@@ -125,19 +132,20 @@ def sources_sentence(review, chapter: str) -> str:
     items = []
     for study_id, study in studies.iterrows():
         enrolled = _patients_with(review, study_id, chapter_diseases(review, chapter))
-        within = f", {enrolled} with the disease" if enrolled is not None and enrolled != study.patients_enrolled else ""
+        within = ("" if enrolled == study.patients_enrolled else ", the number with the disease not stated"
+                  if enrolled is None else f", {enrolled} with the disease")
         items.append(f"{rr.markdown_text(study.short_label)} ({rr.markdown_text(study.design)}, "
                      f"{rr.markdown_text(study.publication_type)}; {study.patients_enrolled} patients{within})")
     controlled = "all without a control group" if len(studies) > 1 else "without a control group"
     lead = of_all(len(studies), total).capitalize()
-    verb = "reports" if len(studies) == 1 else "report"
-    return f"{lead} sources {verb} on {disease_name(chapter, review)}, {controlled}: {listing(items)}."
+    noun, verb = ("source", "reports") if len(studies) == 1 else ("sources", "report")
+    return f"{lead} {noun} {verb} on {disease_name(chapter, review)}, {controlled}: {listing(items)}."
 
 
 def _patients_with(review, study_id: str, diseases) -> int | None:
     """Patients of a study with the given diseases, from its 'patients enrolled' count rows."""
     rows = review.select(studies=[study_id], diseases=diseases, contexts=["baseline"], statistics=["count", "percent"])
-    rows = rows[rows["outcome"].str.startswith("patients enrolled") | rows["outcome"].str.startswith("developed")]
+    rows = rows[rows["outcome"].isin(PATIENT_COUNT_OUTCOMES) | rows["outcome"].str.startswith("developed")]
     counts = rows.dropna(subset=["numerator"]).groupby("disease")["numerator"].max()
     return int(counts.sum()) if len(counts) else None
 
@@ -147,10 +155,15 @@ def rate_rows(rows: pd.DataFrame, topics=("response",), contexts=("result",), ri
     """Rows that are proportions with a denominator, of the given topics; with ``rituximab`` True, only
     rows whose intervention is rituximab (alone or combined), False only the others, None all."""
     keep = (rows["statistic"].isin(RATE_STATISTICS) & rows["denominator"].notna() & rows["context"].isin(contexts)
-            & rows["topic"].isin(topics))
+            & rows["topic"].isin(topics) & ~_bounded(rows))  # a bound ("at least 13") is not a proportion
     if rituximab is not None:
         keep &= given_rituximab(rows) == rituximab
     return rows[keep]
+
+
+def _bounded(rows: pd.DataFrame) -> pd.Series:
+    from rtxreview.bounds import bounds_of
+    return bounds_of(rows)
 
 
 def given_rituximab(rows: pd.DataFrame) -> pd.Series:
@@ -175,8 +188,8 @@ def _estimable(review, rows: pd.DataFrame) -> pd.DataFrame:
 
 def estimate_label(row: pd.Series) -> str:
     """'Short label: outcome (subgroup, time point, intervention); denominator inferred'."""
-    details = [v for v in (row.get("subgroup"), row.get("timepoint"), row.get("intervention"))
-               if isinstance(v, str) and v and v not in ("whole cohort", "rituximab")]
+    details = [v for v in (row.get("disease"), row.get("subgroup"), row.get("timepoint"), row.get("intervention"))
+               if isinstance(v, str) and v and v not in ("whole cohort", "rituximab", "mixed cytopenias")]
     text = f"{row['short_label']}: {row['outcome']}" + (f" ({'; '.join(details)})" if details else "")
     return text + ("; denominator inferred" if row.get("denominator_source") == "inferred" else "")
 
@@ -187,15 +200,34 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
     if est.empty:
         return HTML(f"<p><em>No {html.escape(caption.lower())} with a count and a denominator.</em></p>")
     verdicts = dict(zip(rows["evidence_id"], rr.shown_verdicts(rows)))
+    failing = failing_checks_by_row(review)
     head = "".join(f"<th>{h}</th>" for h in ("Finding", "Events/total", "Proportion (95% CI)", "Verdict"))
     body = "".join(
         f"<tr><td>{html.escape(r.label)}</td><td>{r.events}/{r.total}"
         f"{'' if r.events_source == 'printed' else ' (events inferred)'}</td>"
         f"<td>{rr.pct(r.events / r.total if r.total else 0)} ({rr.ci_text(r.ci_low, r.ci_high)})</td>"
-        f"<td>{rr.verdict_badge(verdicts[r.evidence_id])}</td></tr>" for r in est.itertuples())
+        f"<td>{rr.verdict_badge(verdicts[r.evidence_id])}{_failing_note(failing.get(r.evidence_id))}</td></tr>"
+        for r in est.itertuples())
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def failing_checks_by_row(review) -> dict[str, list[str]]:
+    """For each evidence row, the failing arithmetic checks it is a part or the total of."""
+    terms = review.tables["checks"].set_index("check_id")
+    found: dict[str, list[str]] = {}
+    for check_id in review.checks.loc[review.checks["status"] == "fail", "check_id"]:
+        for eid in set(re.findall(r"[^\s:]+", f"{terms.at[check_id, 'parts']} {terms.at[check_id, 'total']}")):
+            found.setdefault(eid, []).append(check_id)
+    return found
+
+
+def _failing_note(checks: list[str] | None) -> str:
+    if not checks:
+        return ""
+    return (f'<div class="rtx-explanation">A check on this number fails ({html.escape(", ".join(sorted(checks)))}): '
+            "read it with the audit's finding below.</div>")
 
 
 def show_results(review, chapter: str, topics=("response",), title: str = "Response to rituximab") -> None:
@@ -262,10 +294,12 @@ def pooled_text(review, result: dict) -> str:
     rows, pooled = result["rows"], result["pooled"]
     k = rows["study"].nunique()
     studies = rr.markdown_text(listing([review.study_label(s) for s in dict.fromkeys(rows["study"])]))
+    if pooled is None and k == 1:
+        return f"Only one study reports this outcome ({studies}): there is nothing to pool."
     if pooled is None:
-        return (f"{of_all(k, k).capitalize() if k > 1 else 'One'} {'studies report' if k > 1 else 'study reports'} "
-                f"this outcome ({studies}). They are shown side by side and not pooled: "
-                f"{rr.markdown_text(not_pooled_reason(review, result))}. {rr.markdown_text(result.get('timepoint_rule', ''))}")
+        return (f"{of_all(k, k).capitalize()} studies report this outcome ({studies}). They are shown side by "
+                f"side and not pooled: {rr.markdown_text(not_pooled_reason(review, result))}. "
+                f"{rr.markdown_text(result.get('timepoint_rule', ''))}")
     parts = [rr.pooled_sentence(result)]
     q_p = pooled.get("q_p")
     if q_p is not None:
@@ -318,10 +352,12 @@ def show_per_patient(review, chapter: str) -> None:
         display(rr.rederived_table(review, study_id))
 
 
-def show_findings(review, rows: pd.DataFrame) -> None:
-    """The rows' numbers that do not reproduce, and the failing checks of their studies."""
+def show_findings(review, chapter: str) -> None:
+    """The chapter's own numbers that do not reproduce, and the failing checks about them."""
+    rows = review.rows.loc[chapter_index(review, chapter)]
     found = rows[rows["verdict"].isin(rr.SHOWN_EXPLANATIONS)]
-    checks = review.checks[(review.checks["status"] == "fail") & review.checks["study_id"].isin(rows["study_id"])]
+    about = {c for eid in rows["evidence_id"] for c in failing_checks_by_row(review).get(eid, [])}
+    checks = review.checks[review.checks["check_id"].isin(about)]
     if found.empty and checks.empty:
         nothing("Every number of this chapter that could be recomputed reproduces, and every check passes.")
         return
@@ -340,36 +376,46 @@ def show_all_rows(review, rows: pd.DataFrame, caption: str) -> None:
 
 
 def bottom_line(review, chapter: str) -> str:
-    """The chapter's clinical bottom line, computed: in whom, how often, how certain."""
+    """The chapter's clinical bottom line, computed: in whom, how often (per response outcome), how certain."""
     rows = with_topics(review).loc[disease_rows(review, chapter).index]
     if rows.empty:
         return f"**In short.** No source in this review reports on {disease_name(chapter, review)}."
     studies = studies_of(review, rows)
-    est = _estimable(review, rate_rows(rows))
     kinds = studies["publication_type"].value_counts()
     kinds_text = listing([f"{rr.number_word(n)} {k if n == 1 else k + 's'}" for k, n in kinds.items()])
-    sentences = [f"**In short.** {rr.number_word(len(studies), capital=True)} uncontrolled "
-                 f"{'source' if len(studies) == 1 else 'sources'} ({rr.markdown_text(kinds_text)}) "
-                 f"{'reports' if len(studies) == 1 else 'report'} on rituximab in {disease_name(chapter, review)}."]
+    noun, verb = ("source", "reports") if len(studies) == 1 else ("sources", "report")
+    sentences = [f"**In short.** {rr.number_word(len(studies), capital=True)} uncontrolled {noun} "
+                 f"({rr.markdown_text(kinds_text)}) {verb} on {disease_name(chapter, review)}."]
+    est = _estimable(review, rate_rows(rows))
     if len(est):
-        share = est.events / est.total
-        lo, hi = est.loc[share.idxmin()], est.loc[share.idxmax()]
-        span = (f"was {lo.events} of {lo.total}" if len(est) == 1
-                else f"ranged from {lo.events} of {lo.total} to {hi.events} of {hi.total}")
-        sentences.append(f"Across {rr.plural(len(est), 'response figure')} for rituximab with a denominator "
-                         f"(from {rr.plural(est['study'].nunique(), 'source')}), the proportion responding {span}; "
-                         "the response definitions, time points and denominators differ (see the table below).")
-    sentences.append("None compares rituximab with another treatment, so these figures describe the patients "
-                     "reported, not the effect of rituximab, and the certainty of the evidence is very low.")
+        est = est.merge(rows[["evidence_id", "outcome", "subgroup", "timepoint"]], on="evidence_id")
+        est = est.drop_duplicates(["study", "outcome", "subgroup", "timepoint", "events", "total"])
+        parts = []
+        for outcome, group in est.groupby("outcome", sort=False):
+            share = group.events / group.total
+            lo, hi = group.loc[share.idxmin()], group.loc[share.idxmax()]
+            sources = group["study"].nunique()
+            if len(group) == 1:
+                parts.append(f"{rr.markdown_text(outcome)} in {lo.events} of {lo.total}")
+            else:
+                parts.append(f"{rr.markdown_text(outcome)} in {lo.events} of {lo.total} to {hi.events} of {hi.total} "
+                             f"({rr.plural(len(group), 'figure')} from {rr.plural(sources, 'source')})")
+        sentences.append("With rituximab, the sources report " + listing(parts) + "."
+                         + (" Definitions, time points and denominators differ between sources (see the results)."
+                            if est["study"].nunique() > 1 else ""))
+    sentences.append("No source compares rituximab with another treatment, so these figures describe the patients "
+                     "reported, not the effect of rituximab; the certainty of the evidence is in the summary of "
+                     "findings below.")
     return " ".join(sentences)
 
 
 def facts_table(rows: pd.DataFrame, caption: str) -> HTML:
     """Numbers that are not proportions (medians, ranges, doses, counts without a group), as printed."""
     body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(rr.finding_text(r))}</td>"
+                   f"<td>{html.escape(STATISTIC_NAMES.get(r['statistic'], r['statistic']))}</td>"
                    f"<td>{html.escape(rr.printed_value(r))}</td><td>{html.escape(rr.fraction_text(r))}</td></tr>"
                    for _, r in rows.iterrows())
-    head = "".join(f"<th>{h}</th>" for h in ("Source", "What", "As printed", "n/N"))
+    head = "".join(f"<th>{h}</th>" for h in ("Source", "What", "Statistic", "As printed", "n/N"))
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr>'
                 f"</thead><tbody>{body}</tbody></table></div>")
@@ -400,7 +446,7 @@ def show_topic(review, chapter: str, topics: tuple[str, ...], title: str, rituxi
         est = _estimable(review, rates)
         if len(est):
             chart = charts.forest_plot(est.assign(weight=float("nan")), None, title=title,
-                                       x_title="Proportion of patients (exact 95% CI)")
+                                       x_title="Proportion (exact 95% CI)")
             display(charts.show(chart, _slug(f"{chapter}-{title}")))
     others = rows.drop(index=rates.index)
     if len(others):
@@ -435,8 +481,10 @@ def show_comparisons(review, rows: pd.DataFrame) -> None:
              f"({rr.pct(c.ka / c.na)}); {rr.markdown_text(c.b)}: {c.kb}/{c.nb} ({rr.pct(c.kb / c.nb)}). "
              f"Difference (second minus first) {100 * c.diff:+.1f} percentage points, 95% CI "
              f"{100 * c.low:+.1f} to {100 * c.high:+.1f} (Newcombe, computed here); printed: "
-             f"“{rr.markdown_text(c.printed)}”. A non-significant test does not show that the groups are "
-             f"equivalent: the interval shows which differences the data still allow."
+             f"“{rr.markdown_text(c.printed)}”."
+             + (" The interval includes no difference, but a test that finds no significant difference does not "
+                "show that the groups are equivalent: the interval shows which differences the data still allow."
+                if c.low <= 0 <= c.high else "")
              for c in found.itertuples()]
     display(Markdown("\n".join(lines)))
 

@@ -34,11 +34,13 @@ from functools import cached_property
 from pathlib import Path
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 import pandas as pd
 import yaml
 
 SECTIONS = ("bottom-line", "sources", "patients", "results", "pooled", "per-patient", "findings")
 FOLDER = Path("book") / "commentary"
+NOT_YET_REVIEWED = "A reviewer has not yet read this note against the rows it discusses"
 CHANGED_MARK = ("The evidence changed since this note was written: a reviewer has not yet re-read it "
                 "against the rows it discusses")
 _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.S)
@@ -186,20 +188,26 @@ def _environment() -> jinja2.Environment:
     from rtxreview.percent import compatible_numerators
 
     def safe(value):
-        # Text from the data is escaped like every other glued text; numbers and template text are not.
-        return rr.markdown_text(value) if isinstance(value, _DataText) else value
+        # Every printed expression that is text is escaped like every other glued text (HTML escaped,
+        # Markdown made literal), however it was made (a filter, a join); the template's own text is not.
+        return value if isinstance(value, _Code) else rr.markdown_text(value) if isinstance(value, str) else value
 
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, finalize=safe, keep_trailing_newline=False,
-                             autoescape=False)
-    env.globals.update(number_word=rr.number_word, pct=rr.pct, ci_text=rr.ci_text, plural=rr.plural,
+    # Sandboxed: a template reaches only the functions it is given, not the review behind them.
+    env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, finalize=safe, keep_trailing_newline=False,
+                               autoescape=False)
+    env.globals.update(code=_code, number_word=rr.number_word, pct=rr.pct, ci_text=rr.ci_text, plural=rr.plural,
                        not_a_count_of=rr.not_a_count_of, compatible_numerators=compatible_numerators,
                        int=int, len=len, sum=sum, sorted=sorted, str=str, min=min, max=max, abs=abs,
                        range=range, list=list, zip=zip)
     return env
 
 
-class _DataText(str):
-    """A string taken from the data: escaped when printed."""
+class _Code(str):
+    """An identifier shown as code: Markdown escapes do not apply inside a code span."""
+
+
+def _code(value) -> _Code:
+    return _Code("`" + str(value).replace("`", "") + "`")
 
 
 class _Lookups:
@@ -214,21 +222,20 @@ class _Lookups:
         return key
 
     def row(self, evidence_id: str):
-        row = self.review.row(self._allowed("row", evidence_id, self.piece.rows))
-        return row.map(lambda v: _DataText(v) if isinstance(v, str) else v)
+        return self.review.row(self._allowed("row", evidence_id, self.piece.rows)).to_dict()
 
     def count(self, evidence_id: str) -> int:
         return self.review.count(self._allowed("row", evidence_id, self.piece.rows))
 
     def printed(self, evidence_id: str) -> str:
-        return _DataText(self.review.printed(self._allowed("row", evidence_id, self.piece.rows)))
+        return self.review.printed(self._allowed("row", evidence_id, self.piece.rows))
 
     def check(self, check_id: str):
-        return self.review.check(self._allowed("check", check_id, self.piece.checks))
+        return {"name": check_id, **self.review.check(self._allowed("check", check_id, self.piece.checks)).to_dict()}
 
     def estimate(self, evidence_id: str):
         self._allowed("row", evidence_id, self.piece.rows)
-        return self.review.estimates([evidence_id]).iloc[0]
+        return self.review.estimates([evidence_id]).iloc[0].to_dict()
 
     def responses(self, study_id: str) -> pd.DataFrame:
         return self.review.responses(self._allowed("per-patient table", study_id, self.piece.patients))
@@ -245,8 +252,8 @@ class _Lookups:
         """Proportion of row_b minus that of row_a, with its Newcombe 95% CI (``rtxreview.intervals``)."""
         from rtxreview.intervals import difference_interval
         b, a = self.row(row_b), self.row(row_a)
-        diff, low, high = difference_interval(int(b.numerator), int(b.denominator), int(a.numerator),
-                                              int(a.denominator))
+        diff, low, high = difference_interval(int(b["numerator"]), int(b["denominator"]), int(a["numerator"]),
+                                              int(a["denominator"]))
         return {"diff": diff, "low": low, "high": high}
 
     def functions(self) -> dict:
@@ -272,7 +279,8 @@ class Shown:
 
     def markdown(self) -> str:
         if self.status == "changed":
-            return f"```{{admonition}} {CHANGED_MARK}\n:class: warning rtx-stale\n{self.text}\n```"
+            mark = CHANGED_MARK if self.piece.digest else NOT_YET_REVIEWED
+            return f"```{{admonition}} {mark}\n:class: warning rtx-stale\n{self.text}\n```"
         return self.text
 
 
@@ -285,9 +293,21 @@ def pieces_for(review, chapter: str, section: str, folder: Path | None = None) -
         if piece.chapter != chapter or piece.section != section:
             continue
         status = texts.status(piece)
-        if status != "absent":
+        if status == "current":
             shown.append(Shown(piece, status, render(review, piece)))
+        elif status == "changed":
+            try:
+                text = render(review, piece)
+            except CommentaryError as exc:  # the changed rows no longer support the template: say so
+                text = (f"This note could not be written from the changed rows "
+                        f"({rr_markdown(str(exc))}); it is left out until a reviewer revises it.")
+            shown.append(Shown(piece, status, text))
     return shown
+
+
+def rr_markdown(text: str) -> str:
+    from rtxreview.report import markdown_text
+    return markdown_text(text)
 
 
 def cited_rows(review, chapter: str, folder: Path | None = None) -> list[str]:

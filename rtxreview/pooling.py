@@ -35,7 +35,7 @@ NOT_REPORTED = "not reported"
 COMPARABILITY_ATTRIBUTES = {"definition": "outcome definition", "timepoint": "time point",
                             "analysis_set": "analysis set"}
 TIMEPOINT_RULE = ("A study that reports the outcome at several visits contributes its latest visit (its "
-                  "longest follow-up), whichever visit gives the best result.")
+                  "longest follow-up), even when an earlier visit gives a better result.")
 _VISIT = re.compile(r"^(?:(?P<n>\d+(?:\.\d+)?) (?P<unit>day|week|month|year)s?|(?P<unit2>day|week|month|year) (?P<n2>\d+))$")
 _DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12, "year": 365.25}
 _SERIES = ["study_id", "disease", "subgroup", "intervention", "outcome"]

@@ -447,6 +447,7 @@ def rederived_table(review: Review, study_id: str) -> HTML:
     counts = ipd.response_counts(review.responses(study_id))
     links = review.tables["derivations"]
     links = links[links["method"] == "per_patient_response"].merge(review.rows, on="evidence_id")
+    links = links[links["study_id"] == study_id]
     cells = []
     for month, row in counts.iterrows():
         printed = links[links["month"] == month]

@@ -9,20 +9,24 @@ import re
 
 # Source typesetting (the article prints its formulas in LaTeX): the commands the quotes use, as text.
 # Hand-written: a LaTeX-to-text converter (pylatexenc) would be one more dependency for six commands.
-_LATEX = [(r"\\times\s*", "× "), (r"\\pm\s*", "± "), (r"\\text\{--\}|\\text\{-\}", "–"), (r"\\geq?\s*", "≥ "),
-          (r"\\leq?\s*", "≤ "), (r"\\%", "%"), (r"\\,", " "), (r"\\mu\s*", "µ")]
+_LATEX = [(r"\\times(?![a-zA-Z])\s*", "× "), (r"\\pm(?![a-zA-Z])\s*", "± "), (r"\\text\{--?\}", "–"),
+          (r"\\geq?(?![a-zA-Z])\s*", "≥ "), (r"\\leq?(?![a-zA-Z])\s*", "≤ "), (r"\\%", "%"), (r"\\,", " "),
+          (r"\\mu(?![a-zA-Z])\s*", "µ")]
 _POWERS = {"9": "⁹", "12": "¹²", "6": "⁶", "3": "³", "-1": "⁻¹"}
 _ONE = {"1", "one", "a single"}
 
 
 def readable_latex(text: str) -> str:
     """'$14.3 \\pm 8.9 \\times 10^9/L$' -> '14.3 ± 8.9 × 10⁹/L'; text without '$' is unchanged."""
-    if "$" not in text:
-        return text
+    return re.sub(r"\$([^$]+)\$", lambda m: _formula(m.group(1)), text)
+
+
+def _formula(formula: str) -> str:
+    """One $…$ formula as text (only inside a pair of dollars: '$500' stays as printed)."""
     for pattern, replacement in _LATEX:
-        text = re.sub(pattern, replacement, text)
-    text = re.sub(r"\^\{?(-?\d+)\}?", lambda m: _POWERS.get(m.group(1), "^" + m.group(1)), text)
-    return re.sub(r"\s{2,}", " ", text.replace("$", "")).strip()
+        formula = re.sub(pattern, replacement, formula)
+    formula = re.sub(r"\^\{?(-?\d+)\}?", lambda m: _POWERS.get(m.group(1), "^" + m.group(1)), formula)
+    return re.sub(r"\s{2,}", " ", formula).strip()
 
 
 def readable_unit(unit: str) -> str:
@@ -37,7 +41,7 @@ def value_with_unit(text: str, unit: str, singular: bool) -> str:
         return f"{unit} {text}"
     if not re.search(r"\d", text) and text.lower() in ("once", "twice", "thrice"):
         return text
-    if singular and unit.endswith("s") and not unit.endswith("ss"):
+    if singular and unit.endswith("s") and not unit.endswith(("ss", "series", "us")):
         unit = unit[:-1]
     return f"{text} {unit}"
 

@@ -35,3 +35,9 @@ def test_latex_quotes_read_as_text(quote, shown):
 
 def test_units_typed_in_ascii_read_as_printed():
     assert readable_unit("x10^9/L") == "×10⁹/L" and readable_unit("g/L") == "g/L"
+
+
+def test_only_formulas_change():
+    assert readable_latex("costs $500 a dose") == "costs $500 a dose"
+    assert readable_latex("$\\left(14.3\\right) \\leq 20$") == "\\left(14.3\\right) ≤ 20"
+    assert bounded_value("1", "", "series") == "1 series"
