@@ -51,7 +51,7 @@ from fractions import Fraction
 import pandas as pd
 
 from rtxreview.appraisal import NOT_APPRAISED, study_risk_of_bias
-from rtxreview.pooling import EstimateError, confidence_interval, events_and_total
+from rtxreview.pooling import EstimateError, confidence_interval, events_and_total, not_pooled_text
 from rtxreview.rounding import round_exact
 
 START_LEVEL = 2
@@ -144,10 +144,6 @@ def _pooled_value(result: dict, key: str):
     return None
 
 
-def _not_pooled_reason(result: dict) -> str:
-    return str(result.get("not_pooled_reason") or result.get("reason") or "not pooled")
-
-
 def _label(row) -> str:
     parts = [str(row["outcome"])]
     for column in ("timepoint", "subgroup", "intervention"):
@@ -231,7 +227,7 @@ def findings(review) -> list[Finding]:
     results = list(review.pooled.values())
     pooled_members = {e for r in results if r.get("pooled") is not None
                       for member in r["rows"]["evidence_id"] for e in occurrences.get(member, (member,))}
-    not_pooled = {member: f"not pooled in '{r['analysis_id']}': {_not_pooled_reason(r)}"
+    not_pooled = {member: f"not pooled in '{r['analysis_id']}': {not_pooled_text(r, getattr(review, 'study_label', str))}"
                   for r in results if r.get("pooled") is None for member in r["rows"]["evidence_id"]}
     found = [_pooled_finding(review, r, occurrences) for r in results if r.get("pooled") is not None]
     for group in groups:

@@ -269,24 +269,9 @@ def analyses_for(review, chapter: str) -> list[dict]:
 
 
 def not_pooled_reason(review, result: dict) -> str:
-    """Why an analysis is not pooled, naming studies by their labels (from its comparability problems)."""
-    from rtxreview.pooling import COMPARABILITY_ATTRIBUTES
-    problems = result.get("comparability") or []
-    if not problems:
-        return result.get("not_pooled_reason") or result.get("reason") or "the studies are not comparable"
-    label = review.study_label
-    parts = []
-    for problem in problems:
-        name = COMPARABILITY_ATTRIBUTES.get(problem["attribute"], problem["attribute"])
-        values = problem["values"]
-        if problem["problem"] == "not reported":
-            unknown = [label(s) for s, v in values.items() if v == "not reported"]
-            parts.append(f"{name} not reported by {listing(unknown)}")
-        elif problem["problem"] == "differs":
-            parts.append(f"{name} differs ({'; '.join(f'{label(s)}: {v}' for s, v in values.items())})")
-        else:
-            parts.append(problem["text"])
-    return "; ".join(parts)
+    """Why an analysis is not pooled, naming studies by their labels (``rtxreview.pooling``)."""
+    from rtxreview.pooling import not_pooled_text
+    return not_pooled_text(result, review.study_label)
 
 
 def pooled_text(review, result: dict) -> str:

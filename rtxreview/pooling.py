@@ -206,6 +206,26 @@ def _estimates(by_id: _ById, evidence_ids: list[str], labels: list[str] | None, 
     })
 
 
+def not_pooled_text(result: dict, label=str) -> str:
+    """Why an analysis is not pooled, from its comparability problems, naming each study by
+    ``label(study_id)`` (a reader's label in the book; the id where no label is given)."""
+    problems = result.get("comparability") or []
+    if not problems:
+        return result.get("not_pooled_reason") or result.get("reason") or "the studies are not comparable"
+    parts = []
+    for problem in problems:
+        name = COMPARABILITY_ATTRIBUTES.get(problem["attribute"], problem["attribute"])
+        values = problem["values"]
+        if problem["problem"] == "not reported":
+            unknown = [label(s) for s, v in values.items() if v == NOT_REPORTED]
+            parts.append(f"{name} not reported by {', '.join(unknown[:-1]) + ' and ' + unknown[-1] if len(unknown) > 1 else unknown[0]}")
+        elif problem["problem"] == "differs":
+            parts.append(f"{name} differs ({'; '.join(f'{label(s)}: {v}' for s, v in values.items())})")
+        else:
+            parts.append(problem["text"])
+    return "; ".join(parts)
+
+
 def _with_comparability_columns(pooling: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFrame:
     """A pooling table of an earlier version of the package, written before the comparability
     columns existed (``rtxreview diff`` reads earlier versions with this library), gets its rows'

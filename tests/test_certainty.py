@@ -12,6 +12,7 @@ from conftest import DATA_DIR, REPO
 from rtxreview import certainty
 from rtxreview.appraisal import QUESTIONS
 from rtxreview.audit import audit
+from rtxreview.pooling import not_pooled_text
 from rtxreview.pooling import pooled_analyses
 from rtxreview.validate import validate_package
 
@@ -370,7 +371,7 @@ def test_summary_of_findings_layout_and_context(review):
     assert not table["estimate"].str.endswith("pooled").any()  # nothing is pooled, so no row says so
     for row in first.itertuples():
         assert row.studies_and_patients.startswith("1 study (") and re.match(r"\d+/\d+ = ", row.estimate)
-        assert f"not pooled in '{result['analysis_id']}': {result['not_pooled_reason']}" in row.footnotes
+        assert f"not pooled in '{result['analysis_id']}': {not_pooled_text(result, review.study_label)}" in row.footnotes
         assert any("PMID 17200219" in text for text in row.wider_literature)  # the external reference figure
         assert row.certainty.endswith("very low")
     assert all(row.certainty != "not rated" for row in table.itertuples())

@@ -65,12 +65,14 @@ def test_shown_pieces_render_from_their_rows_and_mark_a_change(setup, monkeypatc
     data, folder = setup
     other = pd.read_csv(DATA_DIR / "evidence.csv", dtype=str, keep_default_na=False).iloc[1]
     write_piece(folder, "current", [ROW.evidence_id], 'Printed {{ printed("%s") }}.' % ROW.evidence_id)
-    write_piece(folder, "stale", [other.evidence_id], "Old words.")
+    write_piece(folder, "stale", [other.evidence_id], "Old words.", digest="0" * 64)  # read against other rows
+    write_piece(folder, "new", [other.evidence_id], "New words.")  # never read by a reviewer
     commentary.accept(data, "current", folder)
     review = Review(data)
     shown = {s.piece.name: s for s in commentary.pieces_for(review, "itp", "results", folder)}
     assert shown["current"].markdown() == f"Printed {review.printed(ROW.evidence_id)}."
     assert shown["stale"].status == "changed" and commentary.CHANGED_MARK in shown["stale"].markdown()
+    assert shown["new"].status == "changed" and commentary.NOT_YET_REVIEWED in shown["new"].markdown()
     assert commentary.pieces_for(review, "itp", "findings", folder) == []
 
 
