@@ -316,12 +316,53 @@ def show_analyses(review, chapter: str) -> None:
         chart = charts.forest_plot(rows, result["pooled"], title=result["title"], not_pooled=reason)
         display(charts.show(chart, _slug(f"forest-{result['analysis_id']}")))
         display(Markdown(pooled_text(review, result)))
+        show_literature(review, result["disease"], result["outcome"], result["title"])
+
+
+def show_literature(review, disease: str, outcome: str, title: str) -> None:
+    """The wider literature's figures for the outcome (context.csv), on the forest plot's axis, marked
+    external and never pooled; nothing when the data hold none."""
+    from rtxreview import appraisal
+    chart = appraisal.reference_chart(review.tables, disease, outcome,
+                                      title=f"{title}: the wider literature (external, not pooled)")
+    if chart is not None:
+        display(charts.show(chart, _slug(f"literature-{disease}-{outcome}")))
+
+
+def definitions_table(table: pd.DataFrame, caption: str) -> HTML:
+    columns = [("outcome", "Outcome"), ("source", "Source"), ("term", "Term"), ("definition", "Definition"),
+               ("versus_standard", "Against the standard")]
+    head = "".join(f"<th>{title}</th>" for _, title in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(r[c]) else str(r[c]))}</td>" for c, _ in columns)
+                   + "</tr>" for _, r in table.iterrows())
+    return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
+                f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr>'
+                f"</thead><tbody>{body}</tbody></table></div>")
+
+
+def show_definitions(review, chapter: str) -> None:
+    """Each source's own response definitions beside the standard ones, and which are comparable."""
+    from rtxreview import appraisal
+    shown = False
+    for disease in chapter_diseases(review, chapter):
+        table = appraisal.definitions_by_disease(review.tables, disease)
+        if table.empty:
+            continue
+        shown = True
+        display(definitions_table(table, f"Response definitions in {DISEASE_NAMES.get(disease, disease)}"))
+        notes = [f"- **{rr.markdown_text(r['outcome'])}**: " + "; ".join(
+                     f"{status} by {rr.markdown_text(r[status])}" for status in
+                     ("matches standard", "differs from standard", "not defined", "no standard confirmed") if r[status])
+                 for _, r in appraisal.comparable_outcomes(review.tables, disease).iterrows()]
+        if notes:
+            display(Markdown("Which sources define each outcome as the standard does:\n\n" + "\n".join(notes)))
+    if not shown:
+        nothing("The data hold no response definitions for this chapter's diseases.")
 
 
 def per_patient_studies(review, chapter: str) -> list[str]:
     """Studies with a per-patient platelet table whose rows report on the chapter's diseases."""
-    patients = review.tables["patients"]
-    with_table = set(patients.loc[patients["measure"].str.startswith("platelets_month_"), "study_id"])
+    with_table = set(ipd.studies_with_table(review.tables["patients"]))
     return [s for s in dict.fromkeys(disease_rows(review, chapter)["study_id"]) if s in with_table]
 
 
@@ -491,8 +532,7 @@ def show_study_cards(review) -> None:
 
 def show_all_rederived(review) -> None:
     """The per-patient re-derivation of every study with a per-patient platelet table."""
-    patients = review.tables["patients"]
-    studies = patients.loc[patients["measure"].str.startswith("platelets_month_"), "study_id"].unique()
+    studies = ipd.studies_with_table(review.tables["patients"])
     if not len(studies):
         nothing("No source prints a per-patient platelet table.")
     for study_id in studies:

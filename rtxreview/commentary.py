@@ -4,6 +4,8 @@ A piece of commentary is a Markdown file in ``book/commentary/`` with YAML front
 
     ---
     chapter: itp                 # the chapter that shows it
+    scope: rows                  # optional; "all sources" for a claim about every source ("no source …"):
+                                 # its digest then covers studies.csv, so a study added or removed marks it
     section: results             # where in the chapter (see SECTIONS)
     rows: [evidence ids it discusses]
     checks: [check ids it discusses]          # optional
@@ -40,6 +42,7 @@ import yaml
 
 SECTIONS = ("bottom-line", "sources", "patients", "results", "pooled", "per-patient", "findings")
 FOLDER = Path("book") / "commentary"
+SCOPES = ("rows", "all sources")
 NOT_YET_REVIEWED = "A reviewer has not yet read this note against the rows it discusses"
 CHANGED_MARK = ("The evidence changed since this note was written: a reviewer has not yet re-read it "
                 "against the rows it discusses")
@@ -60,6 +63,7 @@ class Piece:
     patients: list[str] = field(default_factory=list)
     digest: str = ""
     body: str = ""
+    scope: str = "rows"  # "all sources": a claim about every source (its digest covers studies.csv)
 
     @property
     def name(self) -> str:
@@ -91,12 +95,14 @@ def read_piece(path: Path) -> Piece:
     missing = [key for key in ("chapter", "section", "rows") if key not in meta]
     if missing:
         raise CommentaryError(f"{path}: front matter lacks {', '.join(missing)}")
+    if meta.get("scope", "rows") not in SCOPES:
+        raise CommentaryError(f"{path}: scope {meta['scope']!r} is not one of {', '.join(SCOPES)}")
     if meta["section"] not in SECTIONS:
         raise CommentaryError(f"{path}: section {meta['section']!r} is not one of {', '.join(SECTIONS)}")
     return Piece(path=path, chapter=str(meta["chapter"]), section=meta["section"],
                  rows=[str(r) for r in meta["rows"] or []], checks=[str(c) for c in meta.get("checks") or []],
                  patients=[str(p) for p in meta.get("patients") or []], digest=str(meta.get("digest") or ""),
-                 body=match.group(2))
+                 body=match.group(2), scope=str(meta.get("scope") or "rows"))
 
 
 def read_pieces(folder: Path) -> list[Piece]:
@@ -123,6 +129,10 @@ class RowTexts:
         return self._table("evidence", "evidence_id")
 
     @cached_property
+    def studies(self) -> dict[str, str]:
+        return self._table("studies", "study_id")
+
+    @cached_property
     def checks(self) -> dict[str, str]:
         return self._table("checks", "check_id")
 
@@ -141,6 +151,8 @@ class RowTexts:
     def digest(self, piece: Piece) -> str:
         parts = ([self.evidence[r] for r in piece.rows] + [self.checks[c] for c in piece.checks]
                  + [self.patients[p] for p in piece.patients])
+        if piece.scope == "all sources":  # a study added or removed changes what "no source" means
+            parts += sorted(self.studies.values())
         return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
     def status(self, piece: Piece) -> str:

@@ -65,10 +65,14 @@ def responses(patients: pd.DataFrame, study_id: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).astype({"patient": int, "month": int})
 
 
+def studies_with_table(patients: pd.DataFrame) -> list[str]:
+    """The studies that print a per-patient platelet table, in file order."""
+    return list(dict.fromkeys(patients.loc[patients["measure"].str.startswith("platelets_month_"), "study_id"]))
+
+
 def all_responses(patients: pd.DataFrame) -> pd.DataFrame:
     """:func:`responses` of every study with a per-patient platelet table, with a ``study_id`` column."""
-    studies = patients.loc[patients["measure"].str.startswith("platelets_month_"), "study_id"].unique()
-    frames = [responses(patients, study).assign(study_id=study) for study in studies]
+    frames = [responses(patients, study).assign(study_id=study) for study in studies_with_table(patients)]
     columns = ["study_id", "patient", "month", "platelets", "response"]
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 

@@ -122,3 +122,30 @@ def test_a_commentary_edit_makes_the_chapters_stale(tmp_path):
     before = inputs_digest(notebook, tmp_path / "data")
     write_piece(folder, "note", [ROW.evidence_id], "Other words.")
     assert inputs_digest(notebook, tmp_path / "data") != before
+
+
+def test_a_claim_about_every_source_is_marked_when_a_study_is_added(setup):
+    """A piece saying "no source …" (scope: all sources) is stale once the sources change; a piece about
+    its own rows is not."""
+    data, folder = setup
+    write_piece(folder, "rows", [ROW.evidence_id], "About this row.")
+    (folder / "every.md").write_text(piece_text([ROW.evidence_id], "No source does this.").replace(
+        "---\nchapter", "---\nscope: all sources\nchapter", 1), encoding="utf-8")
+    for name in ("rows", "every"):
+        commentary.accept(data, name, folder)
+    studies = pd.read_csv(data / "studies.csv", dtype=str, keep_default_na=False)
+    pd.concat([studies, studies.iloc[[0]].assign(study_id="added_2026", source_document="added.pdf")]).to_csv(
+        data / "studies.csv", index=False)
+    assert status_of(data, folder, "rows") == "current" and status_of(data, folder, "every") == "changed"
+
+
+def test_every_piece_has_a_place_in_its_chapter():
+    """A piece's chapter shows its section: no piece is counted in a chapter's table yet never shown."""
+    import nbformat
+    book = DATA_DIR.parent / "book"
+    for piece in commentary.read_pieces(book / "commentary"):
+        code = "\n".join(c.source for c in nbformat.read(book / f"{piece.chapter}.ipynb", as_version=4).cells
+                         if c.cell_type == "code")
+        shown = (f'CHAPTER = "{piece.chapter}"' in code and f'show_commentary(review, CHAPTER, "{piece.section}")' in code) \
+            or f'show_commentary(review, "{piece.chapter}", "{piece.section}")' in code
+        assert shown, f"{piece.name}: chapter {piece.chapter} does not show section {piece.section!r}"
