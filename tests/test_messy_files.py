@@ -304,7 +304,9 @@ def test_a_utf16_file_is_named_once(encoding, mark, table, data_copy, capsys):
         rf"{re.escape(str(path))}: \d+ references? to unreadable rows not checked \(.*\)", line)]
     assert lines[:-1] == sorted(counted + [
         f"{path}: line 1: the file is UTF-16 or UTF-32 (it starts with the byte-order mark {bom}); {SAVE_AS_UTF8}"])
-    assert len(counted) == (1 if table in ("studies", "evidence") else 0)
+    referenced = {key["reference"]["resource"] for resource in RESOURCES.values()
+                  for key in resource["schema"].get("foreignKeys", [])}
+    assert len(counted) == (1 if table in referenced else 0)
 
 
 @pytest.mark.parametrize("table", TABLES)
@@ -334,7 +336,13 @@ def test_a_file_saved_as_windows_1252_names_each_value_once(data_copy, capsys):
     assert [re.match(rf"{re.escape(str(path))}: line (\d+) \(evidence_id (\S+)\), column '(\w+)'", line).groups()
             for line in named] == [(str(line), key, column) for line, key, column in changed]
     assert all(line.endswith(SAVE_AS_UTF8) for line in named)
-    assert set(lines) - set(named) <= {lines[-1]} | {line for line in lines if "unreadable rows not checked" in line}
+    # A character cp1252 lacks is saved as '?': an outcome label so changed is no longer in the vocabulary,
+    # a real problem of the saved file (and the only one besides the bytes named above).
+    lost = {f"{path}: line {i + 2} (evidence_id {r['evidence_id']}), column 'outcome', value "
+            f"'{r['outcome'].encode('cp1252', 'replace').decode('cp1252')}': unknown outcomes.outcome"
+            for i, r in enumerate(records(DATA_DIR / "evidence.csv"))
+            if r["outcome"].encode("cp1252", "replace").decode("cp1252") != r["outcome"]}
+    assert set(lines) - set(named) - lost <= {lines[-1]} | {line for line in lines if "unreadable rows not checked" in line}
     assert sum("unreadable rows not checked" in line for line in lines) <= 1
 
 
