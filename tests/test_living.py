@@ -147,21 +147,24 @@ def execute_book(data_dir: Path) -> dict[str, str]:
 KINDS = ["one study", "no per-patient data", "no pooled analyses", "ids renamed", "study added"]
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def executed(request, tmp_path_factory):
-    folder, info = fixture(request.param, tmp_path_factory.mktemp(request.param.replace(" ", "-")))
-    return request.param, folder, info, execute_book(folder)
+_EXECUTED: dict[str, tuple] = {}  # each fixture's book is executed once per test session
 
 
-def test_every_chapter_executes(executed):
-    kind, folder, info, texts = executed
+def executed(kind: str, tmp_path_factory) -> tuple:
+    if kind not in _EXECUTED:
+        folder, info = fixture(kind, tmp_path_factory.mktemp(kind.replace(" ", "-")))
+        _EXECUTED[kind] = (kind, folder, info, execute_book(folder))
+    return _EXECUTED[kind]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_chapter_executes(kind, tmp_path_factory):
+    kind, folder, info, texts = executed(kind, tmp_path_factory)
     assert set(texts) >= {p.stem for p in CHAPTERS if p.stem != "changes"}
 
 
-def test_added_study_appears_where_it_should(executed):
-    kind, folder, info, texts = executed
-    if kind != "study added":
-        pytest.skip("only the fixture with an added study")
+def test_added_study_appears_where_it_should(tmp_path_factory):
+    kind, folder, info, texts = executed("study added", tmp_path_factory)
     new, label = info["study"]
     assert label in texts["studies"] and label in texts["intro"]
     assert label in texts["itp"]  # its per-patient charts, results and sources
@@ -171,20 +174,16 @@ def test_added_study_appears_where_it_should(executed):
     assert "Added study:" in texts["itp"]  # its row in the forest plot of the analysis it joined
 
 
-def test_one_study_reads_as_one(executed):
-    kind, folder, info, texts = executed
-    if kind != "one study":
-        pytest.skip("only the fixture with one study")
+def test_one_study_reads_as_one(tmp_path_factory):
+    kind, folder, info, texts = executed("one study", tmp_path_factory)
     text = " ".join(texts.values())
     for wrong in ("all one", "All one", "1 sources", "One uncontrolled sources", "They are shown side by side"):
         assert wrong not in text
     assert "The only source reports on" in text
 
 
-def test_renamed_ids_leave_no_commentary_behind(executed):
-    kind, folder, info, texts = executed
-    if kind != "ids renamed":
-        pytest.skip("only the fixture with renamed ids")
+def test_renamed_ids_leave_no_commentary_behind(tmp_path_factory):
+    kind, folder, info, texts = executed("ids renamed", tmp_path_factory)
     for old in info["names"]:
         assert old not in " ".join(texts.values())
 
