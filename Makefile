@@ -69,11 +69,15 @@ book: execute
 
 # Unit, data and notebook tests (nbval) run on the committed notebooks first, so stale outputs fail;
 # then the site is built (executing nothing whose inputs are unchanged) and tested in Chromium.
-BROWSER_TESTS := tests/test_site.py tests/test_accessibility.py tests/test_publish.py
+# The publishing tests start their own Playwright; the site and accessibility tests share one browser
+# for the session (tests/conftest.py), and Playwright's sync API cannot run inside another's loop.
+BROWSER_TESTS := tests/test_site.py tests/test_accessibility.py
+PUBLISH_TESTS := tests/test_publish.py
 test: $(INSTALLED) $(VEGA_FILES) chromium
-	$(BIN)/python -m pytest $(addprefix --ignore=,$(BROWSER_TESTS))
+	$(BIN)/python -m pytest $(addprefix --ignore=,$(BROWSER_TESTS) $(PUBLISH_TESTS))
 	$(MAKE) --no-print-directory book
 	$(BIN)/python -m pytest $(BROWSER_TESTS)
+	$(BIN)/python -m pytest $(PUBLISH_TESTS)
 
 # The deploy workflow against the GitHub Actions schema and zizmor's audits, and CITATION.cff
 # against the Citation File Format schema: all offline (schemas shipped in check-jsonschema).

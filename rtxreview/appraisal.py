@@ -45,8 +45,11 @@ NOT_REPORTED = "not reported"
 NOT_APPRAISED = "not yet appraised"
 JUDGEMENTS = ("yes", "unclear", "no", "not applicable", NOT_APPRAISED)
 # Okabe-Ito colours (safe for colour-vision deficiencies); the judgement is also told by a symbol.
-JUDGEMENT_COLOURS = {"yes": "#009E73", "unclear": "#E69F00", "no": "#D55E00", "not applicable": "#999999",
-                     NOT_APPRAISED: "#CC79A7"}
+# Orange, grey and purple darkened to 3:1 against both the light and the dark page (charts.py).
+JUDGEMENT_COLOURS = {"yes": "#009E73", "unclear": charts.ORANGE, "no": "#D55E00", "not applicable": charts.GREY,
+                     NOT_APPRAISED: "#B5608F"}
+JUDGEMENT_SHAPES = {"yes": "circle", "unclear": "triangle-up", "no": "cross", "not applicable": "square",
+                    NOT_APPRAISED: "diamond"}
 JUDGEMENT_SYMBOLS = {"yes": "+", "unclear": "?", "no": "−", "not applicable": "n/a", NOT_APPRAISED: "·"}
 
 # Questions on how patients were selected and analysed: a "no" here is a high risk of bias on its own.
@@ -262,12 +265,15 @@ def traffic_light_chart(tables: dict[str, pd.DataFrame], *, title: str = "Risk o
               axis=alt.Axis(labelLimit=220))
     tooltip = charts._tooltip(TRAFFIC_TOOLTIP)
     base = alt.Chart(rows)
-    circles = base.mark_circle(size=420, opacity=1).encode(
-        x=x, y=y, color=_judgement_colour(list(rows["judgement"])), tooltip=tooltip)
-    symbols = base.mark_text(fontSize=charts.FONT_SIZE, fontWeight="bold", color="#000000").encode(
-        x=x, y=y, text=alt.Text("symbol:N"), tooltip=tooltip)
-    chart = alt.layer(circles, symbols, width=30 * len(order), height=30 * rows["short_label"].nunique())
-    return charts._finish(chart, title, subtitle="+ yes   ? unclear   − no   n/a not applicable")
+    # The judgement is told by colour and by shape (one legend), never by colour alone; shapes rather
+    # than text on the marks, which could not keep its contrast on both the mark and the page.
+    domain = [j for j in JUDGEMENTS if j in set(rows["judgement"])]
+    shape = alt.Shape("judgement:N", title="Judgement",
+                      scale=alt.Scale(domain=domain, range=[JUDGEMENT_SHAPES[j] for j in domain]))
+    chart = base.mark_point(size=260, filled=True, opacity=1).encode(
+        x=x, y=y, color=_judgement_colour(list(rows["judgement"])), shape=shape, tooltip=tooltip
+    ).properties(width=30 * len(order), height=30 * rows["short_label"].nunique())
+    return charts._finish(chart, title)
 
 
 def question_summary(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -338,7 +344,7 @@ def comparable_outcomes(tables: dict[str, pd.DataFrame], disease: str) -> pd.Dat
                                       "no standard confirmed"])
 
 
-EXTERNAL_COLOUR = "#999999"  # Okabe-Ito grey: external figures, told apart from the review's own blue
+EXTERNAL_COLOUR = charts.GREY  # grey: external figures, told apart from the review's own blue (3:1 on both pages)
 
 
 def reference_chart(tables: dict[str, pd.DataFrame], disease: str, outcome: str, *, title: str | None = None):

@@ -208,9 +208,12 @@ def test_traffic_light_is_valid_vega_lite_with_one_mark_per_study_and_question(t
     spec = appraisal.traffic_light_chart(tables).to_dict()  # validates against the Vega-Lite schema
     data = next(iter(spec["datasets"].values()))
     assert len(data) == len(tables["studies"]) * len(appraisal.QUESTIONS)
-    circles = next(layer for layer in _layers(spec) if layer["mark"]["type"] == "circle")
-    scale = circles["encoding"]["color"]["scale"]
+    marks = next(layer for layer in _layers(spec) if layer["mark"]["type"] == "point")
+    scale = marks["encoding"]["color"]["scale"]
     assert dict(zip(scale["domain"], scale["range"])) == {j: appraisal.JUDGEMENT_COLOURS[j] for j in scale["domain"]}
+    shapes = marks["encoding"]["shape"]["scale"]  # told by shape too, not by colour alone
+    assert dict(zip(shapes["domain"], shapes["range"])) == {j: appraisal.JUDGEMENT_SHAPES[j] for j in shapes["domain"]}
+    assert len(set(shapes["range"])) == len(shapes["range"])
     answered = {(r["short_label"], r["question"]): r["judgement"] for r in data}
     real = tables["appraisal"].merge(tables["studies"][["study_id", "short_label"]], on="study_id")
     assert answered == {(r.short_label, r.question): r.judgement for r in real.itertuples()}
@@ -221,8 +224,8 @@ def test_traffic_light_shows_a_new_study_as_not_yet_appraised(tables):
     spec = appraisal.traffic_light_chart({**tables, "studies": studies}).to_dict()
     data = next(iter(spec["datasets"].values()))
     assert {r["judgement"] for r in data if r["short_label"] == "New 2026"} == {appraisal.NOT_APPRAISED}
-    circles = next(layer for layer in _layers(spec) if layer["mark"]["type"] == "circle")
-    assert appraisal.NOT_APPRAISED in circles["encoding"]["color"]["scale"]["domain"]
+    marks = next(layer for layer in _layers(spec) if layer["mark"]["type"] == "point")
+    assert appraisal.NOT_APPRAISED in marks["encoding"]["color"]["scale"]["domain"]
 
 
 def test_question_summary_is_valid_vega_lite_and_shares_add_up(tables):
