@@ -461,18 +461,6 @@ def rederived_table(review: Review, study_id: str) -> HTML:
                 f"</caption><thead><tr>{head}</tr></thead><tbody>{''.join(cells)}</tbody></table>")
 
 
-def estimates_chart(review: Review, evidence_ids: list[str], labels: list[str], title: str, chart_id: str,
-                    x_title: str = "Proportion of patients (95% CI)") -> HTML:
-    """Forest-style plot of single estimates (no pooling) with their confidence intervals."""
-    rows = review.estimates(evidence_ids, labels).assign(weight=float("nan"))
-    return charts.show(charts.forest_plot(rows, None, title=title, x_title=x_title), chart_id)
-
-
-def dose_chart(review: Review, evidence_ids: list[str], labels: list[str], title: str, chart_id: str) -> HTML:
-    rows = review.estimates(evidence_ids, labels)
-    return charts.show(charts.dose_comparison(rows, title=title), chart_id)
-
-
 def checks_table(review: Review, study_ids: list[str] | None = None, only_failing: bool = False,
                  check_ids: list[str] | None = None, max_bytes: int | None = TABLE_BYTES) -> HTML:
     """Arithmetic checks: what must add up, expected, observed, pass or fail.
