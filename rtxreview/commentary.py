@@ -83,13 +83,18 @@ def commentary_folder() -> Path:
     return Path(__file__).resolve().parent.parent / FOLDER
 
 
+# libyaml's safe loader when PyYAML was built with it: the pure-Python one took most of a chapter's
+# commentary time (every chapter reads every piece's front matter).
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_piece(path: Path) -> Piece:
     text = path.read_text(encoding="utf-8")
     match = _FRONT_MATTER.match(text)
     if not match:
         raise CommentaryError(f"{path}: no YAML front matter between '---' lines")
     try:
-        meta = yaml.safe_load(match.group(1)) or {}
+        meta = yaml.load(match.group(1), Loader=_YAML_LOADER) or {}
     except yaml.YAMLError as exc:
         raise CommentaryError(f"{path}: front matter is not YAML: {exc}") from None
     missing = [key for key in ("chapter", "section", "rows") if key not in meta]
