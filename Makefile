@@ -67,14 +67,16 @@ site: $(VEGA_FILES) chromium
 book: execute
 	$(MAKE) site
 
-# Unit, data and notebook tests (nbval) run on the committed notebooks first, so stale outputs fail;
-# then the site is built (executing nothing whose inputs are unchanged) and tested in Chromium.
+# Unit, data and notebook tests (nbval) run on the committed notebooks first, so stale outputs fail,
+# one worker per core (pytest-xdist; a test file stays on one worker, so each notebook and each
+# module's fixtures run in one process); then the site is built (executing nothing whose inputs
+# are unchanged) and tested in Chromium.
 # The publishing tests start their own Playwright; the site and accessibility tests share one browser
 # for the session (tests/conftest.py), and Playwright's sync API cannot run inside another's loop.
 BROWSER_TESTS := tests/test_site.py tests/test_accessibility.py
 PUBLISH_TESTS := tests/test_publish.py
 test: $(INSTALLED) $(VEGA_FILES) chromium
-	$(BIN)/python -m pytest $(addprefix --ignore=,$(BROWSER_TESTS) $(PUBLISH_TESTS))
+	$(BIN)/python -m pytest -n auto --dist loadfile $(addprefix --ignore=,$(BROWSER_TESTS) $(PUBLISH_TESTS))
 	$(MAKE) --no-print-directory book
 	$(BIN)/python -m pytest $(BROWSER_TESTS)
 	$(BIN)/python -m pytest $(PUBLISH_TESTS)
