@@ -30,7 +30,9 @@ def _formula(formula: str) -> str:
 
 
 def readable_unit(unit: str) -> str:
-    """'x10^9/L' -> '×10⁹/L': units typed in ASCII in the data, shown as printed in the source."""
+    """'x10^9/L' -> '×10⁹/L', 'mg/m2' -> 'mg/m²': units typed in ASCII in the data, shown as printed
+    in the source (a dose per square metre of body surface must not read like a flat dose)."""
+    unit = re.sub(r"/m2\b", "/m²", unit)
     return re.sub(r"x10\^(\d+)", lambda m: "×10" + _POWERS.get(m.group(1), "^" + m.group(1)), unit)
 
 

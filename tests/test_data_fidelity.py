@@ -101,7 +101,7 @@ def test_audit_of_tables_without_bounds_is_unchanged():
     ("13", "at least", "patients", "≥ 13 patients"), ("1", "less than", "%", "< 1%"),
     ("6", "up to", "months", "≤ 6 months"), ("120", "more than", "g/L", "> 120 g/L"),
     ("one", "at least", "courses", "at least one course"), ("0.05", "less than", "", "< 0.05"),
-    ("72.9", None, "%", "72.9%"), ("72.9", "", "%", "72.9%"), ("375", pd.NA, "mg/m2", "375 mg/m2"),
+    ("72.9", None, "%", "72.9%"), ("72.9", "", "%", "72.9%"), ("375", pd.NA, "mg/m2", "375 mg/m²"),
 ])
 def test_bounded_value(reported, qualifier, unit, text):
     assert bounded_value(reported, qualifier, unit) == text

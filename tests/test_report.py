@@ -260,7 +260,7 @@ def test_number_word():
 
 @pytest.mark.parametrize("row, expected", [
     (dict(reported="75.4", unit="%"), "75.4%"),
-    (dict(reported="375", unit="mg/m2"), "375 mg/m2"),
+    (dict(reported="375", unit="mg/m2"), "375 mg/m²"),
     (dict(reported="67", unit="patients"), "67 patients"),
     (dict(reported="52", unit=np.nan), "52"),
     (dict(reported="52", unit=""), "52"),

@@ -16,7 +16,7 @@ from rtxreview.text import readable_latex, readable_unit
     ("twice", "", "infusions", "twice"),
     ("10", "less than", "x10^9/L", "< 10 ×10⁹/L"),
     ("72.9", "", "%", "72.9%"),
-    ("375", "", "mg/m2", "375 mg/m2"),
+    ("375", "", "mg/m2", "375 mg/m²"),
     ("1", "", "class", "1 class"),
 ])
 def test_values_read_as_prose(reported, qualifier, unit, shown):
