@@ -221,7 +221,13 @@ def _pooled_finding(review, result: dict, occurrences: dict[str, tuple]) -> Find
 
 
 def findings(review) -> list[Finding]:
-    """Every finding with its five GRADE domains judged (see the module's rules)."""
+    """Every finding with its five GRADE domains judged (see the module's rules).
+
+    Computed once per review and kept on it: a chapter asks for them in its bottom line and in each
+    summary of findings (the Appraisal page, one per disease)."""
+    cached = getattr(review, "_certainty_findings", None)
+    if cached is not None:
+        return cached
     groups = _occurrences(_rate_rows(review))
     occurrences = {e: tuple(g["evidence_id"]) for g in groups for e in g["evidence_id"]}
     results = list(review.pooled.values())
@@ -239,6 +245,7 @@ def findings(review) -> list[Finding]:
     for finding in found:
         finding.domains = [risk_of_bias(finding, context), inconsistency(finding), imprecision(finding),
                            indirectness(finding, context), publication_bias(finding, context)]
+    review._certainty_findings = found
     return found
 
 
