@@ -403,3 +403,29 @@ def verdict_counts(audited: pd.DataFrame) -> pd.Series:
     """Rows per verdict, in a fixed order (zero counts kept)."""
     return audited["verdict"].value_counts().reindex(list(VERDICTS), fill_value=0)
 
+
+
+_NUMBER = r"\d+(?:\.\d+)?"
+
+
+def implausible_magnitudes(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Evidence rows whose printed number is larger than plausible for their outcome in their printed
+    unit (``plausibility.csv``): the unit was printed wrongly, as a rule. The data keep both as
+    printed; this names the rows, the limit and why (columns: evidence_id, highest, largest,
+    likely_unit, reason, explanation)."""
+    columns = ["evidence_id", "highest", "largest", "likely_unit", "reason", "explanation"]
+    limits = tables.get("plausibility")
+    if limits is None or limits.empty:
+        return pd.DataFrame(columns=columns)
+    evidence = tables["evidence"]
+    rows = evidence[["evidence_id", "outcome", "unit", "reported", "statistic"]].merge(
+        limits, on=["outcome", "unit"])
+    rows = rows[~rows["statistic"].isin(("percent", "count", "p_value"))]
+    largest = rows["reported"].astype(str).str.findall(_NUMBER).map(lambda found: max(map(float, found), default=0.0))
+    rows = rows.assign(largest=largest)[largest > rows["highest"]]
+    from rtxreview.text import readable_unit
+    explanation = [f"{r.largest:g} {readable_unit(r.unit)} is more than the {r.highest:g} {readable_unit(r.unit)} "
+                   f"that is plausible for {r.outcome}: the unit is probably printed wrongly"
+                   + (f" (the numbers fit {r.likely_unit}, an inference)" if isinstance(r.likely_unit, str)
+                      and r.likely_unit else "") + f". {r.reason}" for r in rows.itertuples()]
+    return rows.assign(explanation=explanation)[columns].reset_index(drop=True)

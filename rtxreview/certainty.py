@@ -157,9 +157,12 @@ DUPLICATE_KEY = ["study_id", "disease", "subgroup", "intervention", "outcome", "
 
 
 def _rate_rows(review) -> pd.DataFrame:
+    """Result rows that are proportions: a percentage, or a count with its denominator; a bound ("at
+    least 13 of 147") is not a proportion (the chapters' rule, :func:`rtxreview.chapters.rate_rows`)."""
+    from rtxreview.bounds import bounds_of
     rows = review.rows
     rate = (rows["statistic"] == "percent") | ((rows["statistic"] == "count") & rows["denominator"].notna())
-    return rows[(rows["context"] == "result") & rate]
+    return rows[(rows["context"] == "result") & rate & ~bounds_of(rows)]
 
 
 def _events(row) -> str:
@@ -265,6 +268,26 @@ class _Context:
         self.judgements = {(j.scope, "" if pd.isna(j.study_id) else j.study_id, j.domain): j
                            for j in judgements.itertuples(index=False)}
         self.failing = review.rows[review.rows["verdict"] == "inconsistent"].groupby("study_id")["evidence_id"].apply(list)
+        checked = getattr(review, "checks", None)  # the arithmetic checks' results (a package may have none)
+        failing = checked[checked["status"] == "fail"] if checked is not None else pd.DataFrame()
+        terms = tables["checks"].set_index("check_id") if len(failing) else None
+        self.check_terms = {c.check_id: (set(str(terms.at[c.check_id, "parts"]).split()),
+                                         set(str(terms.at[c.check_id, "total"]).split()), c)
+                            for c in failing.itertuples()}
+
+    def failing_checks(self, evidence_ids) -> tuple[list, list]:
+        """The failing arithmetic checks on ``evidence_ids``: those that can only be wrong through
+        these rows (every part is one of them, or the check has one part), and those where they are
+        one term among others (which term is wrong is not known)."""
+        ids = set(evidence_ids)
+        culprit, involved = [], []
+        for parts, total, check in self.check_terms.values():
+            terms = {t.split(":")[0] for t in parts | total}
+            if not terms & ids:
+                continue
+            sole = {t.split(":")[0] for t in parts} <= ids and not ({t.split(":")[0] for t in total} & ids)
+            (culprit if sole else involved).append(check)
+        return culprit, involved
 
     def label(self, study: str) -> str:
         return str(self.studies.at[study, "short_label"]) if study in self.studies.index else study
@@ -307,8 +330,14 @@ def risk_of_bias(finding: Finding, context: _Context) -> Domain:
         parts.append("printed input does not reproduce: " + "; ".join(
             f"{e} ({context.rows.at[e, 'explanation']})" for e in own_failing))
     else:
-        parts += [f"{len(context.failing[s])} other printed number(s) of {context.label(s)} do not reproduce"
+        parts += [f"{len(context.failing[s])} other printed {'number' if len(context.failing[s]) == 1 else 'numbers'}"
+                  f" of {context.label(s)} {'does' if len(context.failing[s]) == 1 else 'do'} not reproduce"
                   for s in patients if s in context.failing.index]
+    culprit, involved = context.failing_checks(finding.evidence_ids)
+    if culprit:
+        down = min(2, down + 1)
+    parts += [f"{'this figure fails a check against the source' + chr(39) + 's other figures' if c in culprit else 'a check on these and other printed figures fails (which figure is wrong is not known)'}: "
+              f"{c.description} ({c.expected:g} expected, {c.observed:g} found)" for c in culprit + involved]
     inferred = [e for e in finding.evidence_ids if context.rows.at[e, "denominator_source"] == "inferred"]
     if inferred:
         parts.append(f"denominator inferred ({', '.join(inferred)}; see their notes)")
@@ -478,11 +507,58 @@ def _order(finding: Finding, declared: dict[str, tuple[int, int]] | None = None)
     return (finding.pooled is None, position is None, position or (0, 0), rank, finding.finding_id)
 
 
+# Outcome importance (outcomes.csv, GRADE): critical outcomes make the summary-of-findings table,
+# important ones follow it in a fold, limited ones are rated on the Appraisal page only.
+SOF_IMPORTANCE = ("critical", "important")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(day|week|month|year)s?$", re.IGNORECASE)
+_DAYS = {"day": 1, "week": 7, "month": 30.4375, "year": 365.25}
+
+
+def importance(review, outcome: str) -> str:
+    """The outcome's GRADE importance from outcomes.csv. A review built without that table (a test's
+    hand-made one; a validated package always has it) hides nothing: every outcome counts as critical."""
+    table = review.tables.get("outcomes")
+    if table is None or "importance" not in table.columns:
+        return "critical"
+    found = table.loc[table["outcome"] == outcome, "importance"]
+    return str(found.iloc[0]) if len(found) else "limited"
+
+
+def _days(timepoint) -> float | None:
+    match = _DURATION.match(str(timepoint).strip()) if isinstance(timepoint, str) else None
+    return float(match.group(1)) * _DAYS[match.group(2).lower()] if match else None
+
+
+def latest_visits(review, chosen: list[Finding]) -> tuple[list[Finding], dict[str, list[Finding]]]:
+    """One finding per study, group and outcome reported at several visits: the latest visit (the
+    pooling rule of :mod:`rtxreview.pooling`), with the earlier visits kept for its footnote.
+    Findings whose time points are not all durations ('1 month', '12 months') are all kept."""
+    rows = review.rows.set_index("evidence_id")
+    groups: dict[tuple, list[Finding]] = {}
+    for f in chosen:
+        if f.pooled is not None:
+            groups[("pooled", f.finding_id)] = [f]
+            continue
+        row = rows.loc[f.finding_id]
+        key = (row["study_id"], f.outcome, str(row["subgroup"]), str(row["intervention"]),
+               _days(row["timepoint"]) is not None)
+        groups.setdefault(key if key[-1] else (f.finding_id,), []).append(f)
+    kept, earlier = [], {}
+    for members in groups.values():
+        members = sorted(members, key=lambda f: _days(rows.at[f.finding_id, "timepoint"]) or 0) \
+            if len(members) > 1 else members
+        kept.append(members[-1])
+        if len(members) > 1:
+            earlier[members[-1].finding_id] = members[:-1]
+    return kept, earlier
+
+
 SOF_COLUMNS = ["finding_id", "outcome", "studies_and_patients", "estimate", "certainty", "footnotes", "statement",
                "wider_literature", "studies", "patients", "level", "evidence_ids"]
 
 
-def summary_of_findings(review, disease: str, *, rituximab_only: bool = True, outcomes=None) -> pd.DataFrame:
+def summary_of_findings(review, disease: str, *, rituximab_only: bool = True, outcomes=None,
+                        importances=SOF_IMPORTANCE) -> pd.DataFrame:
     """The GRADE summary-of-findings table of one disease, one row per finding.
 
     Rows: pooled analyses first, then the studies of each declared analysis that was not pooled,
@@ -492,18 +568,26 @@ def summary_of_findings(review, disease: str, *, rituximab_only: bool = True, ou
     footnote letters), footnotes (one per domain rated down or not judged, with its reason),
     plain-language statement, and the wider literature (context.csv; external, never pooled).
     ``rituximab_only`` keeps findings about a rituximab regimen (the intervention names it);
-    ``outcomes``, a collection of outcome names, keeps those outcomes only.
+    ``outcomes``, a collection of outcome names, keeps those outcomes only; ``importances``, the
+    outcome importances (outcomes.csv) to keep. A group reported at several visits shows its latest
+    (:func:`latest_visits`), the earlier ones in a footnote.
     """
     rows = []
     chosen = [f for f in findings(review) if f.disease == disease
               and (f.rituximab or not rituximab_only or f.pooled is not None)
-              and (outcomes is None or f.outcome in set(outcomes))]
+              and (outcomes is None or f.outcome in set(outcomes))
+              and importance(review, f.outcome) in importances]
+    chosen, earlier = latest_visits(review, chosen)
     declared = _declared_positions(review)
+    visit = review.rows.set_index("evidence_id")["timepoint"]
     for finding in sorted(chosen, key=lambda f: _order(f, declared)):
         notes = [f"{d.name.capitalize()} ({'not judged' if d.down is None else f'−{d.down}'}): {d.reason}"
                  for d in finding.domains if d.down is None or d.down > 0]
         if finding.note:
             notes.append(finding.note)
+        if finding.finding_id in earlier:
+            notes.append("Latest visit shown; earlier visits: " + "; ".join(
+                f"{visit[f.finding_id]}: {estimate_text(f)}" for f in earlier[finding.finding_id]))
         level = finding.level
         certainty = "not rated" if level is None else f"{LEVEL_SYMBOLS[level]} {LEVEL_NAMES[level]}"
         patients = finding.patients
@@ -541,31 +625,49 @@ def _letters(n: int) -> list[str]:
 
 def summary_of_findings_html(review, disease: str, *, title: str | None = None, rituximab_only: bool = True,
                              outcomes=None) -> str:
-    """The summary-of-findings table as HTML (every value from the data escaped); footnotes below,
+    """The summary-of-findings table as HTML (every value from the data escaped): the critical
+    outcomes in the table, the important ones (outcomes.csv) under it in a fold; footnotes below,
     one letter per distinct footnote, so rows that share a reason share its letter."""
-    table = summary_of_findings(review, disease, rituximab_only=rituximab_only, outcomes=outcomes)
+    options = dict(rituximab_only=rituximab_only, outcomes=outcomes)
+    critical = summary_of_findings(review, disease, importances=("critical",), **options)
+    important = summary_of_findings(review, disease, importances=("important",), **options)
     caption = html.escape(title or f"Summary of findings: rituximab in {disease}")
-    if table.empty:
+    if critical.empty and important.empty:
         return f'<p class="rtx-sof-empty">{caption}: no finding about rituximab in {html.escape(disease)}.</p>'
     letters: dict[str, str] = {}
-    body = []
-    for row in table.itertuples():
-        for note in row.footnotes:
-            letters.setdefault(note, _letters(len(letters) + 1)[-1])
-        marks = "".join(f"<sup>{letters[n]}</sup>" for n in row.footnotes)
-        literature = "<br>".join(html.escape(t) for t in row.wider_literature) or "—"
-        body.append(f"<tr><td>{html.escape(row.outcome)}</td><td>{html.escape(row.studies_and_patients)}</td>"
-                    f"<td>{html.escape(row.estimate)}</td><td>{html.escape(row.certainty)}{marks}</td>"
-                    f"<td>{html.escape(row.statement)}</td><td class=\"rtx-external\">{literature}</td></tr>")
     head = ("<tr><th>Outcome</th><th>Studies (patients)</th><th>Estimate (95% CI)</th><th>Certainty (GRADE)</th>"
             "<th>What this means</th><th>Wider literature (external, not pooled)</th></tr>")
+
+    def table(rows: pd.DataFrame, table_caption: str) -> str:
+        body = []
+        for row in rows.itertuples():
+            for note in row.footnotes:
+                letters.setdefault(note, _letters(len(letters) + 1)[-1])
+            marks = "".join(f"<sup>{letters[n]}</sup>" for n in row.footnotes)
+            literature = "<br>".join(html.escape(t) for t in row.wider_literature) or "—"
+            body.append(f"<tr><td>{html.escape(row.outcome)}</td><td>{html.escape(row.studies_and_patients)}</td>"
+                        f"<td>{html.escape(row.estimate)}</td><td>{html.escape(row.certainty)}{marks}</td>"
+                        f"<td>{html.escape(row.statement)}</td><td class=\"rtx-external\">{literature}</td></tr>")
+        return (f'<div class="rtx-table-wrap"><table class="rtx-evidence rtx-sof"><caption>{table_caption}</caption>'
+                f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table></div>")
+
+    parts = [table(critical, f"{caption}: critical outcomes (response)") if len(critical) else
+             f'<p class="rtx-sof-empty">{caption}: no finding on a critical outcome (response).</p>']
+    if len(important):
+        levels = important["certainty"].value_counts()
+        rated = ", ".join(f"{n} {name}" for name, n in levels.items())
+        parts.append(f'<details class="rtx-sof-more"><summary>Important outcomes (durability, harms, time to '
+                     f"response): {len(important)} more {'finding' if len(important) == 1 else 'findings'}, "
+                     f"certainty {html.escape(rated)}</summary>"
+                     f"{table(important, f'{caption}: important outcomes')}</details>")
     footnotes = "".join(f"<li>{html.escape(n)}</li>" for n in letters)
     legend = (f"Certainty starts at {LEVEL_NAMES[START_LEVEL]}: {START_REASON}. ⊕◯◯◯ very low, ⊕⊕◯◯ low, ⊕⊕⊕◯ "
-              "moderate, ⊕⊕⊕⊕ high. Wider literature: published figures from other studies, shown for comparison "
-              "only and never pooled with these sources.")
-    return (f'<div class="rtx-table-wrap"><table class="rtx-evidence rtx-sof"><caption>{caption}</caption>'
-            f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table></div>"
-            f'<ol class="rtx-footnotes" type="a">{footnotes}</ol><p class="rtx-legend">{html.escape(legend)}</p>')
+              "moderate, ⊕⊕⊕⊕ high. Outcomes rated critical, important or of limited importance in "
+              "outcomes.csv; findings on outcomes of limited importance are rated on the Appraisal page. A group "
+              "reported at several visits shows its latest. Wider literature: published figures from other "
+              "studies, shown for comparison only and never pooled with these sources.")
+    return ("".join(parts) + f'<ol class="rtx-footnotes" type="a">{footnotes}</ol>'
+            f'<p class="rtx-legend">{html.escape(legend)}</p>')
 
 
 def show_summary_of_findings(review, disease: str, **options):

@@ -18,6 +18,7 @@ from IPython.display import HTML, Markdown, display
 
 from rtxreview import charts, commentary, ipd
 from rtxreview import report as rr
+from rtxreview.text import readable_unit
 
 # Disease chapters and the diseases each shows; every other disease label of the data (but the two
 # that name no disease) belongs to the chapter on Evans syndrome and related disorders.
@@ -105,6 +106,30 @@ def show_summary_of_findings(review, chapter: str) -> None:
         nothing("No finding to summarise.")
     for disease in diseases:
         display(certainty.show_summary_of_findings(review, disease))
+
+
+def show_every_rating(review) -> None:
+    """Every finding rated for certainty, whatever its outcome's importance, with each domain's
+    judgement and reason (folded: the long form behind the summaries of findings)."""
+    from rtxreview import certainty
+    table = certainty.certainty_table(review)
+    if table.empty:
+        nothing("No finding to rate.")
+        return
+    table = table.assign(importance=[certainty.importance(review, f.outcome) for f in certainty.findings(review)])
+    columns = ["disease", "outcome", "importance", "studies", "patients", "estimate", "certainty",
+               *[d for d in certainty.DOMAINS if d in table.columns]]
+    head = "".join(f"<th>{html.escape(c.capitalize())}</th>" for c in columns)
+    body = "".join(
+        "<tr>" + "".join(
+            f"<td>{html.escape(str(r[c]))}" + (f"<br><small>{html.escape(str(r[c + ': reason']))}</small>"
+                                                if c in certainty.DOMAINS else "") + "</td>" for c in columns)
+        + "</tr>" for _, r in table.fillna("").iterrows())
+    caption = f"Every finding rated for certainty ({rr.plural(len(table), 'finding')})"
+    display(HTML(f'<details class="rtx-all-rows"><summary>{html.escape(caption)}: open to read each domain\'s '
+                 f'judgement and reason</summary><div class="rtx-table-wrap" tabindex="0" role="region" '
+                 f'aria-label="{html.escape(caption)}"><table class="rtx-evidence"><caption>{html.escape(caption)}'
+                 f"</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div></details>"))
 
 
 def show_commentary(review, chapter: str, section: str) -> None:
@@ -382,16 +407,40 @@ def show_findings(review, chapter: str) -> None:
     """The chapter's own numbers that do not reproduce, and the failing checks about them."""
     rows = review.rows.loc[chapter_index(review, chapter)]
     found = rows[rows["verdict"].isin(rr.SHOWN_EXPLANATIONS)]
+    implausible = rows[rows["implausible"] != ""]
     about = {c for eid in rows["evidence_id"] for c in failing_checks_by_row(review).get(eid, [])}
     checks = review.checks[review.checks["check_id"].isin(about)]
-    if found.empty and checks.empty:
-        nothing("Every number of this chapter that could be recomputed reproduces, and every check passes.")
+    if found.empty and checks.empty and implausible.empty:
+        nothing("Every number of this chapter that could be recomputed reproduces, every check passes, and every "
+                "printed magnitude is plausible for its unit.")
         return
     if len(found):
         display(Markdown("\n".join(f"- **{rr.markdown_text(r.short_label)}**, {rr.markdown_text(rr.finding_text(r._asdict()))} "
                                    f"(`{r.evidence_id}`): {rr.markdown_text(r.explanation)}" for r in found.itertuples())))
+    if len(implausible):
+        display(Markdown(implausible_markdown(implausible)))
     if len(checks):
         display(rr.checks_table(review, check_ids=list(checks["check_id"])))
+
+
+def implausible_markdown(rows: pd.DataFrame) -> str:
+    """One line per outcome, study and unit whose printed magnitudes are implausible (plausibility.csv)."""
+    lines = []
+    for (label, outcome, unit), group in rows.groupby(["short_label", "outcome", "unit"], sort=False):
+        lines.append(f"- **{rr.markdown_text(label)}**, {rr.markdown_text(outcome)}: "
+                     f"{rr.plural(len(group), 'number')} printed in {rr.markdown_text(readable_unit(unit))} "
+                     f"({', '.join(f'`{e}`' for e in group['evidence_id'])}); the largest: "
+                     f"{rr.markdown_text(max(group['implausible'], key=lambda text: float(text.split(' ')[0])))}")
+    return "\n".join(lines)
+
+
+def show_implausible(review) -> None:
+    """Every number whose printed magnitude is implausible for its printed unit (audit page)."""
+    rows = rr.implausible_rows(review)
+    if rows.empty:
+        nothing("Every number with a plausibility limit (plausibility.csv) is within it for its printed unit.")
+        return
+    display(Markdown(implausible_markdown(rows)))
 
 
 def show_all_rows(review, rows: pd.DataFrame, caption: str) -> None:
@@ -559,7 +608,7 @@ def facts_table(rows: pd.DataFrame, caption: str) -> HTML:
     """Numbers that are not proportions (medians, ranges, doses, counts without a group), as printed."""
     body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(rr.finding_text(r))}</td>"
                    f"<td>{html.escape(STATISTIC_NAMES.get(r['statistic'], r['statistic']))}</td>"
-                   f"<td>{html.escape(rr.printed_value(r))}</td><td>{html.escape(rr.fraction_text(r))}</td></tr>"
+                   f"<td>{rr.printed_cell(r)}</td><td>{html.escape(rr.fraction_text(r))}</td></tr>"
                    for _, r in rows.iterrows())
     head = "".join(f"<th>{h}</th>" for h in ("Source", "What", "Statistic", "As printed", "n/N"))
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'

@@ -19,7 +19,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from rtxreview import charts, digest, ipd
-from rtxreview.audit import audit
+from rtxreview.audit import audit, implausible_magnitudes
 from rtxreview.checks import run_checks
 from rtxreview.cache import load_or_compute
 from rtxreview.pooling import estimates, pooled_analyses
@@ -120,8 +120,10 @@ class Review:
         audit_columns = ["evidence_id", "recomputed", "verdict", "rounding", "compatible", "explanation",
                          "source_document"]
         labels = self.tables["studies"][["study_id", "short_label"]]
-        return (self.tables["evidence"].merge(self.audit[audit_columns], on="evidence_id")
+        rows = (self.tables["evidence"].merge(self.audit[audit_columns], on="evidence_id")
                 .merge(labels, on="study_id"))
+        implausible = implausible_magnitudes(self.tables).set_index("evidence_id")["explanation"]
+        return rows.assign(implausible=rows["evidence_id"].map(implausible).fillna(""))
 
     def select(self, *, diseases=None, studies=None, contexts=None, outcomes=None, statistics=None) -> pd.DataFrame:
         """Rows matching every given filter (each a collection of allowed values)."""
@@ -249,6 +251,20 @@ def printed_value(row: pd.Series) -> str:
     return bounded_value(row["reported"], row.get("qualifier"), row.get("unit"))
 
 
+def printed_cell(row) -> str:
+    """The printed value for a table cell (HTML), marked when its magnitude is implausible for its
+    printed unit (``plausibility.csv``; the audit says why)."""
+    flag = row.get("implausible")
+    mark = (f'<div class="rtx-explanation">Unit as printed; implausible for this outcome: '
+            f"{html.escape(str(flag))}</div>" if isinstance(flag, str) and flag else "")
+    return html.escape(printed_value(row)) + mark
+
+
+def implausible_rows(review) -> pd.DataFrame:
+    """Rows whose printed number is implausible in its printed unit (see :func:`printed_cell`)."""
+    return review.rows[review.rows["implausible"] != ""]
+
+
 def fraction_text(row: pd.Series) -> str:
     """'102/140', '?/32' for a bare percentage, 'n = 8' for a summary statistic; † marks an inferred denominator."""
     mark = "†" if row["denominator_source"] == "inferred" else ""
@@ -359,7 +375,7 @@ def _evidence_row(row: pd.Series, verdict: str) -> str:
                    if row["verdict"] in SHOWN_EXPLANATIONS else "")
     return (f'<tr title="{html.escape(str(row["quote"]))}">'
             f"<td>{html.escape(row['short_label'])}</td><td>{html.escape(finding_text(row))}</td>"
-            f"<td>{html.escape(printed_value(row))}</td><td>{html.escape(fraction_text(row))}</td>"
+            f"<td>{printed_cell(row)}</td><td>{html.escape(fraction_text(row))}</td>"
             f"<td>{html.escape(recomputed_text(row, verdict))}</td>"
             f'<td>{verdict_badge(verdict)}{explanation}</td>'
             f"<td>{_source_cell(row)}</td></tr>")

@@ -424,8 +424,9 @@ def _other_tables(self, descriptor: Path, evidence: tuple) -> dict[str, tuple]:
     known = {}
     if known_path.is_file():
         with known_path.open(encoding="utf-8") as fh:
-            known = {r["outcome"]: r["topic"] for r in csv.DictReader(fh)}
-    tables = {"outcomes": (["outcome", "topic"], [[o, known.get(o, "other")] for o in used])}
+            known = {r["outcome"]: (r["topic"], r["importance"]) for r in csv.DictReader(fh)}
+    tables = {"outcomes": (["outcome", "topic", "importance"],
+                           [[o, *known.get(o, ("other", "limited"))] for o in used])}
     for resource in json.loads(descriptor.read_text(encoding="utf-8"))["resources"]:
         if resource["name"] not in ("studies", "evidence", "patients", "checks", "derivations", "pooling", "outcomes"):
             tables[resource["name"]] = ([f["name"] for f in resource["schema"]["fields"]], [])

@@ -13,6 +13,7 @@ from rtxreview import ipd
 from rtxreview.audit import audit, verdict_counts
 from rtxreview.checks import run_checks
 from rtxreview.cli import main
+from rtxreview.validate import DataValidationError
 from rtxreview.validate import validate_package
 
 
@@ -269,3 +270,63 @@ def test_eligibility_holds_the_inclusion_criterion_against_each_patient(tables):
         reported=tables["evidence"]["reported"].where(tables["evidence"]["evidence_id"] != row.name, "31"))}
     again = audit(looser).set_index("evidence_id").loc[row.name]
     assert again["verdict"] == "consistent" and again["recomputed"] == "8 of 8 meet it"
+
+
+# --- magnitudes implausible for their printed unit (plausibility.csv) --------------------------------
+
+def plausibility_tables(reported_values, statistic="mean"):
+    evidence = pd.DataFrame({"evidence_id": [f"e{i}" for i in range(len(reported_values))],
+                             "outcome": "B-cell count", "unit": "x10^9/L", "reported": reported_values,
+                             "statistic": statistic})
+    limits = pd.DataFrame([{"outcome": "B-cell count", "unit": "x10^9/L", "highest": 5.0,
+                            "likely_unit": "cells/µL", "reason": "Why."}])
+    return {"evidence": evidence, "plausibility": limits}
+
+
+def test_a_number_above_its_plausible_limit_is_named_with_the_limit_and_the_reason():
+    from rtxreview.audit import implausible_magnitudes
+    found = implausible_magnitudes(plausibility_tables(["5", "5.1", "0.2-7", "1-4"]))
+    assert list(found["evidence_id"]) == ["e1", "e2"]  # at the limit is plausible; a range by its largest end
+    assert found.loc[1, "explanation"].startswith("7 ×10⁹/L is more than the 5 ×10⁹/L")
+    assert "cells/µL" in found.loc[0, "explanation"] and found.loc[0, "explanation"].endswith("Why.")
+
+
+def test_percentages_counts_and_p_values_have_no_magnitude_limit():
+    from rtxreview.audit import implausible_magnitudes
+    for statistic in ("percent", "count", "p_value"):
+        assert implausible_magnitudes(plausibility_tables(["50"], statistic)).empty
+
+
+def test_the_real_data_flag_every_b_cell_count_printed_above_its_limit_and_no_platelet_count():
+    from rtxreview.audit import implausible_magnitudes
+    tables = validate_package(DATA_DIR)
+    found = tables["evidence"].set_index("evidence_id").loc[implausible_magnitudes(tables)["evidence_id"]]
+    assert len(found) and set(found["outcome"]) == {"CD19+ B-cell count"}
+    limit = tables["plausibility"].set_index(["outcome", "unit"]).at[("CD19+ B-cell count", "x10^9/L"), "highest"]
+    b_cells = tables["evidence"][tables["evidence"]["outcome"].eq("CD19+ B-cell count")
+                                 & tables["evidence"]["unit"].eq("x10^9/L")]
+    above = b_cells[b_cells["reported"].astype(float) > limit]
+    assert set(found.index) == set(above["evidence_id"])
+    assert (found["unit"] == "x10^9/L").all()  # the data keep the unit as printed
+
+
+def test_tables_mark_an_implausible_magnitude_where_they_show_it():
+    from rtxreview.report import evidence_table, implausible_rows, load_review
+    review = load_review(DATA_DIR)
+    rows = implausible_rows(review)
+    page = evidence_table(rows, "caption").data
+    assert page.count("Unit as printed; implausible for this outcome") == len(rows)
+    clean = review.rows[review.rows["implausible"].eq("")].head(20)
+    assert "Unit as printed" not in evidence_table(clean, "caption").data
+
+
+@pytest.mark.parametrize("column, value", [("highest", "-1"), ("outcome", "no such outcome")])
+def test_a_bad_plausibility_row_is_refused_naming_file_row_and_column(data_copy, column, value):
+    path = data_copy / "plausibility.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, column] = value
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as info:
+        validate_package(data_copy)
+    text = str(info.value)
+    assert "plausibility.csv" in text and column in text and "line 2" in text

@@ -407,3 +407,85 @@ def test_a_package_whose_new_tables_are_empty_is_shown_as_not_yet_appraised_or_j
     table = certainty.summary_of_findings(review, "ITP")
     assert set(table["certainty"]) == {"not rated"} and all(not w for w in table["wider_literature"])
     assert all(any("not yet appraised" in note for note in notes) for notes in table["footnotes"])
+
+
+# --- which findings the summary shows: importance, latest visit; failing checks in the reasons ------------
+
+def one_study_at_visits(visits=("1 month", "12 months", "6 months"), extra=()):
+    evidence = [result_row(f"a-{i:03d}", "a", events, 20, timepoint=visit)
+                for i, (visit, events) in enumerate(zip(visits, (4, 12, 9)), start=1)]
+    return make_review([study("a")], evidence + list(extra), answers("a"), definitions=[definition("a")],
+                       judgements=[judgement("a")])
+
+
+def test_a_group_reported_at_several_visits_shows_its_latest_with_the_earlier_in_a_footnote():
+    review = one_study_at_visits()
+    table = certainty.summary_of_findings(review, "ITP")
+    assert len(table) == 1 and table.iloc[0]["estimate"].startswith("12/20 = ")  # 12 months, not the last row
+    note = next(n for n in table.iloc[0]["footnotes"] if n.startswith("Latest visit shown"))
+    assert "1 month: 4/20" in note and "6 months: 9/20" in note
+    assert len(certainty.certainty_table(review)) == 3  # every visit is still rated
+
+
+def test_visits_that_are_not_durations_are_each_kept():
+    review = one_study_at_visits(visits=("first infusion", "12 months"))
+    assert len(certainty.summary_of_findings(review, "ITP")) == 2
+
+
+def test_the_summary_keeps_the_outcomes_of_the_importance_asked_for():
+    extra = [result_row("a-009", "a", 3, 20, outcome="relapse"), result_row("a-010", "a", 1, 20, outcome="rash")]
+    review = one_study_at_visits(visits=("12 months",), extra=extra)
+    review.tables["outcomes"] = pd.DataFrame({"outcome": ["complete response", "relapse", "rash"],
+                                              "topic": ["response", "durability", "harm"],
+                                              "importance": ["critical", "important", "limited"]})
+    outcomes = lambda **kw: [o.split(";")[0] for o in certainty.summary_of_findings(review, "ITP", **kw)["outcome"]]
+    assert outcomes() == ["complete response", "relapse"]
+    assert outcomes(importances=("critical",)) == ["complete response"]
+    page = certainty.summary_of_findings_html(review, "ITP")
+    table, fold = page.split("<details", 1)
+    assert "complete response" in table and "relapse" not in table and "relapse" in fold and "rash" not in page
+
+
+def with_failing_check(parts: str, total: str):
+    review = make_review([study("a")], [result_row("a-001", "a", 12, 20), result_row("a-002", "a", 9, 20,
+                                                                                      outcome="relapse")],
+                         answers("a"), definitions=[definition("a"), definition("a", outcome="relapse")],
+                         judgements=[judgement("a")])
+    review.tables["checks"] = pd.DataFrame([{"check_id": "c1", "study_id": "a", "kind": "at_most", "parts": parts,
+                                             "total": total, "description": "Relapses do not exceed responders"}])
+    review.checks = pd.DataFrame([{"check_id": "c1", "description": "Relapses do not exceed responders",
+                                   "expected": 12, "observed": 13, "status": "fail"}])
+    return {f.outcome: f.domains[0] for f in certainty.findings(review)}
+
+
+def test_a_figure_a_failing_check_can_only_blame_is_rated_down_for_it():
+    rob = with_failing_check(parts="a-002", total="a-001:numerator")
+    assert rob["relapse"].down == 1 and "this figure fails a check" in rob["relapse"].reason
+    # the total is one term among others: named, not rated down (which figure is wrong is not known)
+    assert rob["complete response"].down == 0
+    assert "which figure is wrong is not known" in rob["complete response"].reason
+
+
+def test_a_passing_check_changes_nothing():
+    review = one_study_at_visits(visits=("12 months",))
+    review.checks = pd.DataFrame([{"check_id": "c1", "description": "d", "expected": 1, "observed": 1,
+                                   "status": "pass"}])
+    (finding,) = certainty.findings(review)
+    assert finding.domains[0].down == 0 and "check" not in finding.domains[0].reason
+
+
+@pytest.mark.parametrize("chapter", ["itp", "aiha", "ttp", "evans_other"])
+def test_a_chapters_summary_rests_on_the_rows_its_results_show(review, chapter):
+    from rtxreview import chapters
+    rows = chapters.with_topics(review).loc[chapters.disease_rows(review, chapter).index]
+    results = set(chapters.rate_rows(rows)["evidence_id"])  # the chapter's "Response to rituximab" table
+    shown = set(chapters.chapter_rows(review, chapter)["evidence_id"])
+    for disease in chapters.chapter_diseases(review, chapter):
+        critical = certainty.summary_of_findings(review, disease, importances=("critical",))
+        for ids, is_pooled in zip(critical["evidence_ids"], critical["estimate"].str.endswith("pooled")):
+            assert set(ids) <= (shown if is_pooled else results), (disease, ids)
+        every = certainty.summary_of_findings(review, disease, importances=("critical", "important"))
+        assert {e for ids in every["evidence_ids"] for e in ids} <= shown
+    # and every response rate the chapter shows is rated (at some visit) in its summary or on the Appraisal page
+    rated = {e for f in certainty.findings(review) for e in f.evidence_ids}
+    assert results <= rated

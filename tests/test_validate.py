@@ -93,7 +93,8 @@ def assert_refused(capsys, data_dir: Path, table: str, line: int | None, column:
 
 def test_real_data_package_is_valid():
     tables = validate_package(DATA_DIR)
-    assert set(tables) == {"studies", "evidence", "patients", "checks", "derivations", "pooling", "outcomes", "appraisal",
+    assert set(tables) == {"studies", "evidence", "patients", "checks", "derivations", "pooling", "outcomes",
+                           "plausibility", "appraisal",
                            "definitions", "context", "certainty_judgements"}
     result = run_validate(DATA_DIR)
     assert result.returncode == 0, result.stderr
