@@ -46,6 +46,7 @@ import html
 import math
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from fractions import Fraction
 
 import pandas as pd
@@ -263,6 +264,8 @@ class _Context:
         self.definitions = tables.get("definitions", pd.DataFrame(columns=[
             "source_kind", "study_id", "disease", "outcome", "versus_standard", "term"]))
         self.defined_outcomes = set(self.definitions["outcome"])
+        own = self.definitions[self.definitions["source_kind"] == "study"]
+        self.study_definitions = {key: group for key, group in own.groupby(["study_id", "outcome"], sort=False)}
         judgements = tables.get("certainty_judgements", pd.DataFrame(columns=[
             "scope", "study_id", "domain", "judgement", "reason"]))
         self.judgements = {(j.scope, "" if pd.isna(j.study_id) else j.study_id, j.domain): j
@@ -341,7 +344,7 @@ def risk_of_bias(finding: Finding, context: _Context) -> Domain:
     inferred = [e for e in finding.evidence_ids if context.rows.at[e, "denominator_source"] == "inferred"]
     if inferred:
         parts.append(f"denominator inferred ({', '.join(inferred)}; see their notes)")
-    counted = [r.evidence_id for r in finding.rows.itertuples() if str(r.events_source).startswith("inferred")]
+    counted = [r.evidence_id for r in _records(finding.rows) if str(r.events_source).startswith("inferred")]
     if counted:
         parts.append(f"count inferred from the printed percentage ({', '.join(counted)})")
     return _domain("risk of bias", down, "; ".join(parts))
@@ -387,17 +390,23 @@ def imprecision(finding: Finding) -> Domain:
     return _domain("imprecision", down, "; ".join(parts))
 
 
+def _records(frame: pd.DataFrame) -> list[SimpleNamespace]:
+    """A small frame's rows with attribute access (``itertuples`` builds a namedtuple class per call,
+    which was most of the time spent rating findings)."""
+    return [SimpleNamespace(**record) for record in frame.to_dict("records")]
+
+
 def _definition(context: _Context, study: str, outcome: str, disease: str):
-    rows = context.definitions[(context.definitions["source_kind"] == "study")
-                               & (context.definitions["study_id"] == study)
-                               & (context.definitions["outcome"] == outcome)]
+    rows = context.study_definitions.get((study, outcome))
+    if rows is None:
+        return context.definitions.iloc[0:0]
     same = rows[rows["disease"].isin([disease, "mixed cytopenias"])]
     return (same if len(same) else rows).head(1)
 
 
 def indirectness(finding: Finding, context: _Context) -> Domain:
     downs, parts, missing = [], [], []
-    for row in finding.rows.itertuples():
+    for row in _records(finding.rows):
         if row.outcome in context.defined_outcomes:
             found = _definition(context, row.study, row.outcome, row.disease)
             if found.empty:
@@ -520,8 +529,7 @@ def importance(review, outcome: str) -> str:
     table = review.tables.get("outcomes")
     if table is None or "importance" not in table.columns:
         return "critical"
-    found = table.loc[table["outcome"] == outcome, "importance"]
-    return str(found.iloc[0]) if len(found) else "limited"
+    return dict(zip(table["outcome"], table["importance"].astype(str))).get(outcome, "limited")
 
 
 def _days(timepoint) -> float | None:

@@ -29,6 +29,7 @@ not tied to. When a chapter is built:
 from __future__ import annotations
 
 import hashlib
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -278,9 +279,18 @@ class _Lookups:
                                                        "responses", "split", "difference")}
 
 
+@functools.lru_cache(maxsize=None)
+def _template(body: str) -> jinja2.Template:
+    """A piece's compiled template (compiled once per process: a chapter renders several pieces)."""
+    return _ENVIRONMENT().from_string(body)
+
+
+_ENVIRONMENT = functools.lru_cache(maxsize=1)(_environment)
+
+
 def render(review, piece: Piece) -> str:
     try:
-        template = _environment().from_string(piece.body)
+        template = _template(piece.body)
         return template.render(**_Lookups(review, piece).functions()).strip()
     except CommentaryError:
         raise

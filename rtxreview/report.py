@@ -178,9 +178,11 @@ class Review:
 
 def _computed_review(data_dir: Path, ci_method: str, estimator: str) -> Review:
     """The review with its audit, checks, pooled analyses and lookups computed (what a cache keeps)."""
+    from rtxreview import certainty
     review = Review(data_dir, ci_method=ci_method, estimator=estimator)
     for name in ("rows", "checks", "pooled", "_rows_by_id", "_checks_by_id", "_studies_by_id"):
         getattr(review, name)
+    certainty.findings(review)  # the GRADE ratings, kept on the review: every disease chapter shows them
     return review
 
 

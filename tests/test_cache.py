@@ -1,6 +1,7 @@
 """The review cache: a review read back from it is the review computed afresh, any change to what
 the review depends on validates the data again, and a chapter's outputs are the same either way."""
 
+import dataclasses
 import math
 import os
 import re
@@ -15,7 +16,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from rtxreview import cache, digest, report
+from rtxreview import cache, certainty, digest, report
 from rtxreview.notebooks import execute
 from rtxreview.validate import DataValidationError
 from conftest import DATA_DIR, REPO
@@ -60,6 +61,9 @@ def assert_same(cached, fresh, where="review"):
         assert type(cached) is type(fresh) and len(cached) == len(fresh), where
         for i, (a, b) in enumerate(zip(cached, fresh)):
             assert_same(a, b, f"{where}[{i}]")
+    elif dataclasses.is_dataclass(fresh):  # a GRADE finding and its domains
+        assert type(cached) is type(fresh), where
+        assert_same(vars(cached), vars(fresh), f"{where}.{type(fresh).__name__}")
     elif isinstance(fresh, float) and math.isnan(fresh):
         assert isinstance(cached, float) and math.isnan(cached), where
     else:
@@ -75,6 +79,7 @@ def test_a_cached_review_is_the_review_computed_afresh(cache_folder, validations
     fresh = report.Review(DATA_DIR)   # built directly, not through the cache's code
     for name in LOOKUPS:
         getattr(fresh, name)
+    certainty.findings(fresh)          # the GRADE ratings the cache keeps too
     assert_same(vars(cached), vars(fresh))
 
 
