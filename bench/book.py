@@ -20,12 +20,12 @@ Measured, in this order, in one run:
 3. ``make book`` again with nothing changed (every chapter skipped, Sphinx reuses its environment);
 4. the execution phase alone, forced (``python -m rtxreview.notebooks --force --jobs 2``): CPU / wall;
 5. the chapter floor: a notebook that only imports pandas, altair and the package
-   (``from rtxreview import report``, the module every chapter imports), run with papermill from
+   (``from rtxreview import chapters`` and ``load_review``, what every chapter imports), run with papermill from
    the repository root, as a reviewer re-runs a chapter; and a bare ``import rtxreview`` variant;
 6. every chapter run with papermill the same way, each right after its own floor run, ``--repeats``
    times; a chapter's ratio is the median of its paired ratios. Each chapter runs twice after its
    floor: first as a reviewer re-runs it after ``make book``, reading the review validated in the
-   build from ``_build/review-cache`` (``rtxreview.report.load_review``), then with
+   build from ``_build/review-cache`` (``rtxreview.review.load_review``), then with
    ``RTXREVIEW_CACHE=off``, validating and auditing the data itself, as on data never seen before;
 7. with ``--with-test``: ``make test`` (about 3 minutes).
 """
@@ -48,7 +48,7 @@ from common import REPO, median, ratio, run_command, write_json  # noqa: E402
 MAKE_NEVER_REMAKE = ["-o", ".venv/.installed", "-o", "node_modules/.package-lock.json"]
 SITE_FLAGS = ["--warningiserror", "--keep-going"]  # as `make site`
 FLOOR_IMPORTS = {
-    "floor": "import pandas\nimport altair\nfrom rtxreview import report",
+    "floor": "import pandas\nimport altair\nfrom rtxreview import chapters\nfrom rtxreview.review import load_review",
     "floor_bare": "import pandas\nimport altair\nimport rtxreview",
 }
 
@@ -75,7 +75,7 @@ def make_copy(repo: Path, target: Path) -> None:
 def environment(copy: Path) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(copy) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.pop("RTXREVIEW_CACHE", None)  # the copy's own review cache, in its _build (rtxreview.report.cache_dir)
+    env.pop("RTXREVIEW_CACHE", None)  # the copy's own review cache, in its _build (rtxreview.cache)
     env.pop("MAKEFLAGS", None)  # `make bench` must not pass its own flags (e.g. -j) to the measured makes
     env.pop("MFLAGS", None)
     env.pop("MAKELEVEL", None)

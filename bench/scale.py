@@ -127,9 +127,10 @@ def _page_frame_bytes() -> int:
     page = REPO / "_build" / "html" / "book" / "register.html"
     if not page.is_file():
         return 45_000
-    from rtxreview import report as rr
-    review = rr.load_review(REPO / "data")
-    table = rr.evidence_table(review.rows, "Every extracted number", max_bytes=rr.REGISTER_BYTES).data
+    from rtxreview import tables
+    from rtxreview.review import load_review
+    review = load_review(REPO / "data")
+    table = tables.evidence_table(review.rows, "Every extracted number", max_bytes=tables.REGISTER_BYTES).data
     return max(0, len(page.read_bytes()) - len(table.encode()))
 
 
@@ -167,9 +168,10 @@ def chart_check(data_dir: Path) -> dict:
     helpers the other chapters call: chart rows against Altair's limit and the site's budget, and each
     page's weight (its cells' outputs plus the page frame measured on the real site)."""
     import altair as alt
-    from rtxreview import report as rr
+    from rtxreview import pages as blocks, tables
+    from rtxreview.review import load_review
 
-    review = rr.load_review(data_dir)
+    review = load_review(data_dir)
     pooled = review.pooled
     largest = max(pooled.values(), key=lambda result: len(result["rows"]))
     patients = review.tables["patients"]
@@ -177,10 +179,10 @@ def chart_check(data_dir: Path) -> dict:
     pages = {name: _executed_page(name, data_dir) for name in PAGES_AT_SCALE}
     helpers = [
             (f"forest plot, largest pooled analysis ({len(largest['rows'])} estimates)",
-             lambda: rr.forest(review, largest["analysis_id"], title="largest")),
-            (f"response chart ({ipd_study})", lambda: rr.response_chart(review, ipd_study)),
-            (f"platelet trajectories ({ipd_study})", lambda: rr.trajectory_chart(review, ipd_study)),
-            (f"studies table ({len(review.tables['studies'])} studies)", lambda: rr.studies_table(review)),
+             lambda: blocks.forest(review, largest["analysis_id"], title="largest")),
+            (f"response chart ({ipd_study})", lambda: blocks.response_chart(review, ipd_study)),
+            (f"platelet trajectories ({ipd_study})", lambda: blocks.trajectory_chart(review, ipd_study)),
+            (f"studies table ({len(review.tables['studies'])} studies)", lambda: tables.studies_table(review)),
         ]
     frame = _page_frame_bytes()
     altair_limit = alt.data_transformers.options.get("max_rows", ALTAIR_MAX_ROWS)

@@ -1,5 +1,5 @@
 """A disk cache of computed reviews, so that each chapter's kernel need not validate and audit the
-same data again (``rtxreview.report.load_review``).
+same data again (``rtxreview.review.load_review``).
 
 An entry is a pickle named by the SHA-256 of everything the review depends on. A changed input
 gives a new name, so an entry is never stale, only unused; the least recently used beyond

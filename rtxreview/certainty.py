@@ -47,13 +47,12 @@ import math
 import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from fractions import Fraction
 
 import pandas as pd
 
 from rtxreview.appraisal import NOT_APPRAISED, study_risk_of_bias
 from rtxreview.pooling import EstimateError, confidence_interval, events_and_total, not_pooled_text
-from rtxreview.rounding import round_exact
+from rtxreview import text as fmt
 
 START_LEVEL = 2
 LEVEL_NAMES = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -359,13 +358,13 @@ def inconsistency(finding: Finding) -> Domain:
         return _domain("inconsistency", None, "I² not reported by the pooled analysis")
     low, high = finding.pooled.get("pi_low"), finding.pooled.get("pi_high")
     k = finding.pooled.get("k") or len(finding.rows)
-    parts = [f"k = {k}, I² = {float(i2):.0f}%"]
+    parts = [f"k = {k}, I² = {fmt.fixed(i2, 0)}%"]
     tau2 = finding.pooled.get("tau2")
     if tau2 is not None:
-        parts.append(f"τ² = {float(tau2):.2f}")
+        parts.append(f"τ² = {fmt.fixed(tau2, 2)}")
     q_p = finding.pooled.get("q_p") or finding.pooled.get("p_q")
     if q_p is not None:
-        parts.append(f"Cochran's Q p = {float(q_p):.3f}")
+        parts.append(f"Cochran's Q {fmt.p_text(q_p)}")
     wide_pi = low is not None and high is not None and float(high) - float(low) > PI_WIDTH_SERIOUS
     parts.append(f"prediction interval {_percent(low)} to {_percent(high)}" if low is not None and high is not None
                  else "no prediction interval (fewer than 3 studies)")
@@ -443,21 +442,18 @@ def publication_bias(finding: Finding, context: _Context) -> Domain:
 # --- summary of findings -------------------------------------------------------------------------
 
 def _percent(value, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "?"
-    return f"{round_exact(100 * Fraction(repr(float(value))), digits, 'half_up')}%"
+    return "?" if fmt.missing(value) else fmt.pct(value, digits)
 
 
 def _share(value: float) -> str:
-    return f"{round_exact(100 * Fraction(repr(float(value))), 0, 'half_up')}%"
+    return fmt.pct(value, 0)
 
 
 def _points(width: float) -> str:
-    return str(round_exact(100 * Fraction(repr(float(width))), 0, "half_up"))
+    return fmt.points(width)
 
 
-def _per_100(value: float) -> str:
-    return str(round_exact(100 * Fraction(repr(float(value))), 0, "half_up"))
+_per_100 = _points  # 'about 61 in 100 patients'
 
 
 def estimate_text(finding: Finding) -> str:

@@ -17,7 +17,8 @@ import pandas as pd
 from IPython.display import HTML, Markdown, display
 
 from rtxreview import charts, commentary, ipd
-from rtxreview import report as rr
+from rtxreview import pages, tables
+from rtxreview import text as fmt
 from rtxreview.text import readable_unit
 
 # Disease chapters and the diseases each shows; every other disease label of the data (but the two
@@ -87,8 +88,8 @@ def of_all(k: int, n: int) -> str:
     if k == n == 2:
         return "both"
     if k == n:
-        return f"all {rr.number_word(k)}"
-    return f"{rr.number_word(k)} of the {rr.number_word(n)}"
+        return f"all {fmt.number_word(k)}"
+    return f"{fmt.number_word(k)} of the {fmt.number_word(n)}"
 
 
 def disease_name(chapter: str, review) -> str:
@@ -125,7 +126,7 @@ def show_every_rating(review) -> None:
             f"<td>{html.escape(str(r[c]))}" + (f"<br><small>{html.escape(str(r[c + ': reason']))}</small>"
                                                 if c in certainty.DOMAINS else "") + "</td>" for c in columns)
         + "</tr>" for _, r in table.fillna("").iterrows())
-    caption = f"Every finding rated for certainty ({rr.plural(len(table), 'finding')})"
+    caption = f"Every finding rated for certainty ({fmt.plural(len(table), 'finding')})"
     display(HTML(f'<details class="rtx-all-rows"><summary>{html.escape(caption)}: open to read each domain\'s '
                  f'judgement and reason</summary><div class="rtx-table-wrap" tabindex="0" role="region" '
                  f'aria-label="{html.escape(caption)}"><table class="rtx-evidence"><caption>{html.escape(caption)}'
@@ -152,15 +153,15 @@ def sources_sentence(review, chapter: str) -> str:
     rows = disease_rows(review, chapter)
     total = len(review.tables["studies"])
     if rows.empty:
-        return f"None of the {rr.number_word(total)} sources reports on {disease_name(chapter, review)}."
+        return f"None of the {fmt.number_word(total)} sources reports on {disease_name(chapter, review)}."
     studies = studies_of(review, rows)
     items = []
     for study_id, study in studies.iterrows():
         enrolled = _patients_with(review, study_id, chapter_diseases(review, chapter))
         within = ("" if enrolled == study.patients_enrolled else ", the number with the disease not stated"
                   if enrolled is None else f", {enrolled} with the disease")
-        items.append(f"{rr.markdown_text(study.short_label)} ({rr.markdown_text(study.design)}, "
-                     f"{rr.markdown_text(study.publication_type)}; {study.patients_enrolled} patients{within})")
+        items.append(f"{fmt.markdown_text(study.short_label)} ({fmt.markdown_text(study.design)}, "
+                     f"{fmt.markdown_text(study.publication_type)}; {study.patients_enrolled} patients{within})")
     controlled = "all without a control group" if len(studies) > 1 else "without a control group"
     lead = of_all(len(studies), total).capitalize()
     noun, verb = ("source", "reports") if len(studies) == 1 else ("sources", "report")
@@ -216,7 +217,7 @@ def estimate_label(row: pd.Series) -> str:
     details = [v for v in (row.get("disease"), row.get("subgroup"), row.get("timepoint"), row.get("intervention"))
                if isinstance(v, str) and v and v not in ("whole cohort", "rituximab", "mixed cytopenias")]
     text = f"{row['short_label']}: {row['outcome']}" + (f" ({'; '.join(details)})" if details else "")
-    return text + ("; denominator inferred" if row.get("denominator_source") == "inferred" else "")
+    return fmt.readable_label(text + ("; denominator inferred" if row.get("denominator_source") == "inferred" else ""))
 
 
 def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
@@ -224,14 +225,14 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
     est = _estimable(review, rows)
     if est.empty:
         return HTML(f"<p><em>No {html.escape(caption.lower())} with a count and a denominator.</em></p>")
-    verdicts = dict(zip(rows["evidence_id"], rr.shown_verdicts(rows)))
+    verdicts = dict(zip(rows["evidence_id"], tables.shown_verdicts(rows)))
     failing = failing_checks_by_row(review)
     head = "".join(f"<th>{h}</th>" for h in ("Finding", "Events/total", "Proportion (95% CI)", "Verdict"))
     body = "".join(
         f"<tr><td>{html.escape(r.label)}</td><td>{r.events}/{r.total}"
         f"{'' if r.events_source == 'printed' else ' (events inferred)'}</td>"
-        f"<td>{rr.pct(r.events / r.total if r.total else 0)} ({rr.ci_text(r.ci_low, r.ci_high)})</td>"
-        f"<td>{rr.verdict_badge(verdicts[r.evidence_id])}{_failing_note(failing.get(r.evidence_id))}</td></tr>"
+        f"<td>{fmt.pct(r.events / r.total if r.total else 0)} ({fmt.ci_text(r.ci_low, r.ci_high)})</td>"
+        f"<td>{tables.verdict_badge(verdicts[r.evidence_id])}{_failing_note(failing.get(r.evidence_id))}</td></tr>"
         for r in est.itertuples())
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
@@ -303,28 +304,28 @@ def pooled_text(review, result: dict) -> str:
     """What a declared analysis shows, in words computed from it: pooled or not, and why."""
     rows, pooled = result["rows"], result["pooled"]
     k = rows["study"].nunique()
-    studies = rr.markdown_text(listing([review.study_label(s) for s in dict.fromkeys(rows["study"])]))
+    studies = fmt.markdown_text(listing([review.study_label(s) for s in dict.fromkeys(rows["study"])]))
     if pooled is None and k == 1:
         return f"Only one study reports this outcome ({studies}): there is nothing to pool."
     if pooled is None:
         return (f"{of_all(k, k).capitalize()} studies report this outcome ({studies}). They are shown side by "
-                f"side and not pooled: {rr.markdown_text(not_pooled_reason(review, result))}. "
-                f"{rr.markdown_text(result.get('timepoint_rule', ''))}")
-    parts = [rr.pooled_sentence(result)]
+                f"side and not pooled: {fmt.markdown_text(not_pooled_reason(review, result))}. "
+                f"{fmt.markdown_text(result.get('timepoint_rule', ''))}")
+    parts = [pages.pooled_sentence(result)]
     q_p = pooled.get("q_p")
     if q_p is not None:
         parts.append(f"Cochran's Q tests whether the studies differ more than chance would explain "
-                     f"(p = {q_p:.3f}); I² = {pooled['i2']:.0f}% is the share of the variation between the "
+                     f"({fmt.p_text(q_p)}); I² = {fmt.fixed(pooled['i2'], 0)}% is the share of the variation between the "
                      f"studies' results that is due to real differences rather than chance, not a test.")
     else:
-        parts.append(f"I² = {pooled['i2']:.0f}% describes the share of the variation between the studies' results "
+        parts.append(f"I² = {fmt.fixed(pooled['i2'], 0)}% describes the share of the variation between the studies' results "
                      "that is due to real differences rather than chance; it is not a test.")
     if pooled.get("pi_low") is None:
         parts.append(f"With k = {k} {'study' if k == 1 else 'studies'} there is no prediction interval: "
                      "it needs at least three.")
     inferred = rows[rows["events_source"] != "printed"]
     if len(inferred):
-        parts.append(f"{rr.plural(len(inferred), 'input')} {'is' if len(inferred) == 1 else 'are'} inferred, "
+        parts.append(f"{fmt.plural(len(inferred), 'input')} {'is' if len(inferred) == 1 else 'are'} inferred, "
                      "not printed (see the labels).")
     return " ".join(parts)
 
@@ -335,7 +336,7 @@ def show_analyses(review, chapter: str) -> None:
         nothing("The data declare no pooled analysis for this chapter.")
         return
     for result in results:
-        display(Markdown(f"### {rr.markdown_text(result['title'])}"))
+        display(Markdown(f"### {fmt.markdown_text(result['title'])}"))
         rows = result["rows"] if "weight" in result["rows"] else result["rows"].assign(weight=float("nan"))
         reason = None if result["pooled"] is not None else not_pooled_reason(review, result)
         chart = charts.forest_plot(rows, result["pooled"], title=result["title"], not_pooled=reason)
@@ -375,8 +376,8 @@ def show_definitions(review, chapter: str) -> None:
             continue
         shown = True
         display(definitions_table(table, f"Response definitions in {DISEASE_NAMES.get(disease, disease)}"))
-        notes = [f"- **{rr.markdown_text(r['outcome'])}**: " + "; ".join(
-                     f"{status} by {rr.markdown_text(r[status])}" for status in
+        notes = [f"- **{fmt.markdown_text(r['outcome'])}**: " + "; ".join(
+                     f"{status} by {fmt.markdown_text(r[status])}" for status in
                      ("matches standard", "differs from standard", "not defined", "no standard confirmed") if r[status])
                  for _, r in appraisal.comparable_outcomes(review.tables, disease).iterrows()]
         if notes:
@@ -397,16 +398,16 @@ def show_per_patient(review, chapter: str) -> None:
         nothing("No source of this chapter prints a per-patient table.")
         return
     for study_id in studies:
-        display(Markdown(f"### {rr.markdown_text(review.study_label(study_id))}"))
-        display(rr.response_chart(review, study_id))
-        display(rr.trajectory_chart(review, study_id))
-        display(rr.rederived_table(review, study_id))
+        display(Markdown(f"### {fmt.markdown_text(review.study_label(study_id))}"))
+        display(pages.response_chart(review, study_id))
+        display(pages.trajectory_chart(review, study_id))
+        display(tables.rederived_table(review, study_id))
 
 
 def show_findings(review, chapter: str) -> None:
     """The chapter's own numbers that do not reproduce, and the failing checks about them."""
     rows = review.rows.loc[chapter_index(review, chapter)]
-    found = rows[rows["verdict"].isin(rr.SHOWN_EXPLANATIONS)]
+    found = rows[rows["verdict"].isin(tables.SHOWN_EXPLANATIONS)]
     implausible = rows[rows["implausible"] != ""]
     about = {c for eid in rows["evidence_id"] for c in failing_checks_by_row(review).get(eid, [])}
     checks = review.checks[review.checks["check_id"].isin(about)]
@@ -415,28 +416,28 @@ def show_findings(review, chapter: str) -> None:
                 "printed magnitude is plausible for its unit.")
         return
     if len(found):
-        display(Markdown("\n".join(f"- **{rr.markdown_text(r.short_label)}**, {rr.markdown_text(rr.finding_text(r._asdict()))} "
-                                   f"(`{r.evidence_id}`): {rr.markdown_text(r.explanation)}" for r in found.itertuples())))
+        display(Markdown("\n".join(f"- **{fmt.markdown_text(r.short_label)}**, {fmt.markdown_text(tables.finding_text(r._asdict()))} "
+                                   f"(`{r.evidence_id}`): {fmt.markdown_text(r.explanation)}" for r in found.itertuples())))
     if len(implausible):
         display(Markdown(implausible_markdown(implausible)))
     if len(checks):
-        display(rr.checks_table(review, check_ids=list(checks["check_id"])))
+        display(tables.checks_table(review, check_ids=list(checks["check_id"])))
 
 
 def implausible_markdown(rows: pd.DataFrame) -> str:
     """One line per outcome, study and unit whose printed magnitudes are implausible (plausibility.csv)."""
     lines = []
     for (label, outcome, unit), group in rows.groupby(["short_label", "outcome", "unit"], sort=False):
-        lines.append(f"- **{rr.markdown_text(label)}**, {rr.markdown_text(outcome)}: "
-                     f"{rr.plural(len(group), 'number')} printed in {rr.markdown_text(readable_unit(unit))} "
+        lines.append(f"- **{fmt.markdown_text(label)}**, {fmt.markdown_text(outcome)}: "
+                     f"{fmt.plural(len(group), 'number')} printed in {fmt.markdown_text(readable_unit(unit))} "
                      f"({', '.join(f'`{e}`' for e in group['evidence_id'])}); the largest: "
-                     f"{rr.markdown_text(max(group['implausible'], key=lambda text: float(text.split(' ')[0])))}")
+                     f"{fmt.markdown_text(max(group['implausible'], key=lambda text: float(text.split(' ')[0])))}")
     return "\n".join(lines)
 
 
 def show_implausible(review) -> None:
     """Every number whose printed magnitude is implausible for its printed unit (audit page)."""
-    rows = rr.implausible_rows(review)
+    rows = tables.implausible_rows(review)
     if rows.empty:
         nothing("Every number with a plausibility limit (plausibility.csv) is within it for its printed unit.")
         return
@@ -445,9 +446,9 @@ def show_implausible(review) -> None:
 
 def show_all_rows(review, rows: pd.DataFrame, caption: str) -> None:
     """Every number of the chapter with its verdict, folded: the results above are what most read."""
-    summary = rr.verdict_summary(rows)
+    summary = tables.verdict_summary(rows)
     display(HTML(f'<details class="rtx-all-rows"><summary>All {html.escape(summary)} (open to read every '
-                 f"number, its quote and its verdict)</summary>{rr.evidence_table(rows, caption).data}</details>"))
+                 f"number, its quote and its verdict)</summary>{tables.evidence_table(rows, caption).data}</details>"))
 
 
 # The clinical bottom line: what a clinician asks first, each answered from the chapter's rows.
@@ -465,10 +466,10 @@ def bottom_line(review, chapter: str, brief: bool = False) -> str:
         return f"**In short.** No source in this review reports on {disease_name(chapter, review)}."
     studies = studies_of(review, rows)
     kinds = studies["publication_type"].value_counts()
-    kinds_text = listing([f"{rr.number_word(n)} {k if n == 1 else k + 's'}" for k, n in kinds.items()])
+    kinds_text = listing([f"{fmt.number_word(n)} {k if n == 1 else k + 's'}" for k, n in kinds.items()])
     noun, verb = ("source", "reports") if len(studies) == 1 else ("sources", "report")
-    lead = (f"**In short.** {rr.number_word(len(studies), capital=True)} uncontrolled {noun} "
-            f"({rr.markdown_text(kinds_text)}) {verb} on {disease_name(chapter, review)}.")
+    lead = (f"**In short.** {fmt.number_word(len(studies), capital=True)} uncontrolled {noun} "
+            f"({fmt.markdown_text(kinds_text)}) {verb} on {disease_name(chapter, review)}.")
     answers = {"How often": _how_often(review, rows), "How certain": _how_certain(review, chapter)}
     if brief:
         return " ".join([lead, *(f"{a}" for a in answers.values() if a), NO_CONTROL])
@@ -485,20 +486,19 @@ def _in_whom(review, chapter: str, studies: pd.DataFrame) -> str:
     for study_id, study in studies.iterrows():
         with_disease = _patients_with(review, study_id, chapter_diseases(review, chapter))
         if with_disease is None or with_disease == study.patients_enrolled:
-            count = f"{study.patients_enrolled} patients ({rr.markdown_text(study.diseases)})"
+            count = f"{study.patients_enrolled} patients ({fmt.markdown_text(study.diseases)})"
             if with_disease is None and len(studies_of(review, review.select(studies=[study_id]))) and \
                     set(review.select(studies=[study_id])["disease"]) - set(chapter_diseases(review, chapter)) \
                     - set(NOT_A_DISEASE):
                 count += ", the number with this chapter's disorders not stated"
         else:
             count = f"{with_disease} of its {study.patients_enrolled} patients (a mixed series)"
-        parts.append(f"{rr.markdown_text(study.short_label)}: {count}")
+        parts.append(f"{fmt.markdown_text(study.short_label)}: {count}")
     return "; ".join(parts) + ". Baseline details are under *Who the patients were*."
 
 
 def _what_regimen(studies: pd.DataFrame) -> str:
-    from rtxreview.text import readable_unit
-    return "; ".join(f"{rr.markdown_text(s.short_label)}: {rr.markdown_text(readable_unit(s.regimens))}"
+    return "; ".join(f"{fmt.markdown_text(s.short_label)}: {fmt.markdown_text(readable_unit(s.regimens))}"
                      for s in studies.itertuples()) + "."
 
 
@@ -513,10 +513,10 @@ def _how_often(review, rows: pd.DataFrame) -> str:
         share = group.events / group.total
         lo, hi = group.loc[share.idxmin()], group.loc[share.idxmax()]
         if len(group) == 1:
-            parts.append(f"{rr.markdown_text(outcome)} in {lo.events} of {lo.total}")
+            parts.append(f"{fmt.markdown_text(outcome)} in {lo.events} of {lo.total}")
         else:
-            parts.append(f"{rr.markdown_text(outcome)} in {lo.events} of {lo.total} to {hi.events} of {hi.total} "
-                         f"({rr.plural(len(group), 'figure')} from {rr.plural(group['study'].nunique(), 'source')})")
+            parts.append(f"{fmt.markdown_text(outcome)} in {lo.events} of {lo.total} to {hi.events} of {hi.total} "
+                         f"({fmt.plural(len(group), 'figure')} from {fmt.plural(group['study'].nunique(), 'source')})")
     differ = (" Definitions, time points and denominators differ between sources (see the results)."
               if est["study"].nunique() > 1 else "")
     return "With rituximab, the sources report " + listing(parts) + "." + differ
@@ -524,7 +524,7 @@ def _how_often(review, rows: pd.DataFrame) -> str:
 
 def _value_phrase(row: pd.Series) -> str:
     """A printed figure as a reader says it: '14 of 53', '≥ 13 of 147', 'median 21 days', 'No'."""
-    printed = rr.printed_value(row)
+    printed = tables.printed_value(row)
     if row["statistic"] in RATE_STATISTICS and pd.notna(row["denominator"]) and pd.notna(row["numerator"]):
         relation = printed.split(" ")[0] + " " if printed[:1] in "≥≤<>" else ""
         return f"{relation}{int(row['numerator'])} of {int(row['denominator'])}"
@@ -549,17 +549,17 @@ def _phrases(review, rows: pd.DataFrame, chapter: str, none: str) -> str:
         if set(group["statistic"]) == {"statement"}:
             values = f": {values}"
         where = [v for v in (intervention, subgroup, timepoint) if v and v not in ("whole cohort", "rituximab")]
-        whose = rr.markdown_text(review.study_label(study_id))
+        whose = fmt.markdown_text(review.study_label(study_id))
         if not set(group["disease"]) & set(chapter_diseases(review, chapter)):
             whose += ", all its patients"
         flag = ("; a check on this figure fails or it does not reproduce: see what the audit found"
                 if set(group["evidence_id"]) & flagged else "")
-        clauses.append(f"{rr.markdown_text(outcome)}{'' if values.startswith(':') else ' '}{rr.markdown_text(values)} "
-                       f"({rr.markdown_text(', '.join(where)) + '; ' if where else ''}{whose}{flag})")
+        clauses.append(f"{fmt.markdown_text(outcome)}{'' if values.startswith(':') else ' '}{fmt.markdown_text(values)} "
+                       f"({fmt.markdown_text(', '.join(where)) + '; ' if where else ''}{whose}{flag})")
     shown = clauses[:BOTTOM_LINE_ITEMS]
     more = len(clauses) - len(shown)
     text = "; ".join(shown)
-    return text[:1].upper() + text[1:] + (f"; and {rr.plural(more, 'more figure')} in the chapter" if more else "") + "."
+    return text[:1].upper() + text[1:] + (f"; and {fmt.plural(more, 'more figure')} in the chapter" if more else "") + "."
 
 
 def _topic_rows_with_rituximab(review, rows: pd.DataFrame, topics: tuple[str, ...]) -> pd.DataFrame:
@@ -600,15 +600,15 @@ def _how_certain(review, chapter: str) -> str:
         noun = "finding" if len(levels) == 1 else "findings"
         parts = [f"{counts.index[0]} for {of_all(len(levels), len(levels))} {noun}"]
     else:
-        parts = [f"{name} for {rr.plural(n, 'finding')}" for name, n in counts.items()]
+        parts = [f"{name} for {fmt.plural(n, 'finding')}" for name, n in counts.items()]
     return f"Certainty of the evidence (GRADE): {listing(parts)}; the reasons are in the summary of findings."
 
 
 def facts_table(rows: pd.DataFrame, caption: str) -> HTML:
     """Numbers that are not proportions (medians, ranges, doses, counts without a group), as printed."""
-    body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(rr.finding_text(r))}</td>"
+    body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(tables.finding_text(r))}</td>"
                    f"<td>{html.escape(STATISTIC_NAMES.get(r['statistic'], r['statistic']))}</td>"
-                   f"<td>{rr.printed_cell(r)}</td><td>{html.escape(rr.fraction_text(r))}</td></tr>"
+                   f"<td>{tables.printed_cell(r)}</td><td>{html.escape(tables.fraction_text(r))}</td></tr>"
                    for _, r in rows.iterrows())
     head = "".join(f"<th>{h}</th>" for h in ("Source", "What", "Statistic", "As printed", "n/N"))
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
@@ -672,11 +672,11 @@ def show_comparisons(review, rows: pd.DataFrame) -> None:
     if found.empty:
         nothing("No source compares two groups of this chapter's patients.")
         return
-    lines = [f"- **{rr.markdown_text(c.description)}.** {rr.markdown_text(c.a)}: {c.ka}/{c.na} "
-             f"({rr.pct(c.ka / c.na)}); {rr.markdown_text(c.b)}: {c.kb}/{c.nb} ({rr.pct(c.kb / c.nb)}). "
-             f"Difference (second minus first) {100 * c.diff:+.1f} percentage points, 95% CI "
-             f"{100 * c.low:+.1f} to {100 * c.high:+.1f} (Newcombe, computed here); printed: "
-             f"“{rr.markdown_text(c.printed)}”."
+    lines = [f"- **{fmt.markdown_text(fmt.readable_label(c.description))}.** {fmt.markdown_text(c.a)}: {c.ka}/{c.na} "
+             f"({fmt.pct(c.ka / c.na)}); {fmt.markdown_text(c.b)}: {c.kb}/{c.nb} ({fmt.pct(c.kb / c.nb)}). "
+             f"Difference (second minus first) {fmt.signed_points(c.diff)} percentage points, 95% CI "
+             f"{fmt.signed_points(c.low)} to {fmt.signed_points(c.high)} (Newcombe, computed here); printed: "
+             f"“{fmt.markdown_text(c.printed)}”."
              + (" The interval includes no difference, but a test that finds no significant difference does not "
                 "show that the groups are equivalent: the interval shows which differences the data still allow."
                 if c.low <= 0 <= c.high else "")
@@ -694,10 +694,10 @@ def intro_bottom_lines(review) -> str:
 def show_study_cards(review) -> None:
     """Every source's card and its design facts and definitions, in the order of studies.csv."""
     for study_id in review.tables["studies"]["study_id"]:
-        display(rr.study_card(review, study_id))
+        display(tables.study_card(review, study_id))
         methods = review.select(studies=[study_id], contexts=["method"])
         if len(methods):
-            display(rr.evidence_table(methods, f"{review.study_label(study_id)}: design facts and definitions"))
+            display(tables.evidence_table(methods, f"{review.study_label(study_id)}: design facts and definitions"))
 
 
 def show_all_rederived(review) -> None:
@@ -706,7 +706,7 @@ def show_all_rederived(review) -> None:
     if not len(studies):
         nothing("No source prints a per-patient platelet table.")
     for study_id in studies:
-        display(rr.rederived_table(review, study_id))
+        display(tables.rederived_table(review, study_id))
 
 
 def show_speed_and_durability(review, chapter: str) -> None:

@@ -39,7 +39,7 @@ from fractions import Fraction
 import altair as alt
 import pandas as pd
 
-from rtxreview.rounding import round_exact
+from rtxreview import text as fmt  # every number in a label or tooltip: the sentences' rules
 
 __all__ = [
     "VERDICT_COLOURS",
@@ -47,7 +47,6 @@ __all__ = [
     "forest_plot",
     "response_over_time",
     "platelet_trajectories",
-    "dose_comparison",
     "reported_vs_recomputed",
     "embed_html",
     "show",
@@ -118,20 +117,13 @@ def _select(frame: pd.DataFrame, columns: list[str], chart: str) -> pd.DataFrame
 
 
 def _exact_percent(events: int, total: int) -> str:
-    """``events/total`` as ``"60.0%"``, rounded exactly half up like the review's tables."""
-    return f"{round_exact(Fraction(int(events) * 100, int(total)), 1, 'half_up')}%"
+    """``events/total`` as ``"60.0%"``: the sentences' rule (rtxreview.text), from the exact count ratio."""
+    return fmt.pct(Fraction(int(events), int(total)))
 
 
-def _percent(proportion: float) -> str:
-    """A float proportion (an interval limit) as ``"36.1%"``."""
-    return f"{proportion * 100:.1f}%"
-
-
-def _interval(low: float, high: float) -> str:
-    """``"36.1–80.9%"``, or ``"not given"`` when a limit is missing."""
-    if _missing(low) or _missing(high):
-        return "not given"
-    return f"{low * 100:.1f}–{high * 100:.1f}%"
+# Labels and tooltips print numbers with the same functions as the sentences and tables.
+_percent = fmt.pct
+_interval = fmt.interval_text
 
 
 def _missing(value) -> bool:
@@ -279,10 +271,10 @@ POOLED_TOOLTIP = [("label", "Pooled estimate"), ("estimate_text", "Proportion"),
 
 def _heterogeneity_note(pooled: dict) -> list[str]:
     """Lines printed under the forest plot: heterogeneity (Q test and I²), method, how to read the marks."""
-    i2 = "not estimable" if _missing(pooled.get("i2")) else f"{float(pooled['i2']):.1f}%"
-    tau2 = "not estimable" if _missing(pooled.get("tau2")) else f"{float(pooled['tau2']):.3f}"
+    i2 = "not estimable" if _missing(pooled.get("i2")) else f"{fmt.fixed(pooled['i2'], 1)}%"
+    tau2 = "not estimable" if _missing(pooled.get("tau2")) else fmt.fixed(pooled["tau2"], 3)
     q = "" if _missing(pooled.get("q")) else (
-        f"; Cochran's Q = {float(pooled['q']):.2f} ({pooled.get('q_df')} df, {_p_value(pooled.get('q_p'))})")
+        f"; Cochran's Q = {fmt.fixed(pooled['q'], 2)} ({pooled.get('q_df')} df, {_p_value(pooled.get('q_p'))})")
     lines = [f"Pooled: k = {pooled.get('k')} studies{q}; I² = {i2}; τ² = {tau2}",
              *_wrap(f"Method: {pooled.get('method', '')}", NOTE_CHARS)]
     if pooled.get("ci_method"):
@@ -298,9 +290,7 @@ def _heterogeneity_note(pooled: dict) -> list[str]:
 
 def _p_value(p) -> str:
     """Cochran's Q p-value for the note: ``p = 0.039`` (two significant digits), ``p < 0.001`` below."""
-    if _missing(p):
-        return "p not estimable"
-    return "p < 0.001" if float(p) < 0.001 else f"p = {float(p):.2g}"
+    return fmt.p_text(p)
 
 
 def _note_chart(lines: list[str]) -> alt.Chart:
@@ -543,50 +533,6 @@ def platelet_trajectories(long: pd.DataFrame, *, title: str) -> alt.TopLevelMixi
 # ---------------------------------------------------------------------------
 # Dose groups and the audit
 # ---------------------------------------------------------------------------
-
-
-def dose_comparison(rows: pd.DataFrame, *, title: str) -> alt.TopLevelMixin:
-    """Proportion with its 95% CI per dose group, groups top to bottom in input order.
-
-    Parameters
-    ----------
-    rows : pandas.DataFrame
-        Columns ``label`` (dose group), ``events, total, proportion, ci_low,
-        ci_high, quote, location``.
-    title : str
-        Chart title.
-
-    Returns
-    -------
-    altair.LayerChart
-    """
-    data = _select(rows, ["label", "events", "total", "proportion", "ci_low", "ci_high", "quote",
-                          "location"], "dose_comparison")
-    data["events_total"] = [f"{int(e)}/{int(t)}" for e, t in zip(data["events"], data["total"])]
-    data["percent"] = [_exact_percent(e, t) for e, t in zip(data["events"], data["total"])]
-    data["ci_text"] = [_interval(lo, hi) for lo, hi in zip(data["ci_low"], data["ci_high"])]
-    data["right_text"] = data["events_total"] + " (" + data["percent"] + ")"
-    data["dose"] = data["label"].astype(str)
-    # Vega-Lite cannot wrap axis labels: lines are joined with "|" here and split by labelExpr.
-    data["label"] = ["|".join(_wrap(label, 30, 3)) for label in data["dose"]]
-    data[["quote", "location", "dose"]] = data[["quote", "location", "dose"]].apply(_text)
-    data = data.drop(columns=["events", "total"])  # shown as text; not needed twice
-    tips = _tooltip([("dose", "Dose"), ("events_total", "Events/total"), ("percent", "Proportion"),
-                     ("ci_text", "95% CI (Clopper-Pearson)"), ("quote", "Quote"), ("location", "Location")])
-    # An explicit sort list keeps the input order (nominal axes sort alphabetically).
-    base = alt.Chart(data).encode(
-        y=alt.Y("label:N", title="Rituximab dose", sort=list(data["label"]),
-                axis=alt.Axis(labelLimit=220, labelExpr="split(datum.label, '|')")),
-        tooltip=tips)
-    ci = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("ci_low:Q", title="Proportion of patients (95% CI)", scale=alt.Scale(domain=[0, 1]),
-                axis=PERCENT_AXIS), x2=alt.X2("ci_high:Q"))
-    point = base.mark_square(color=STUDY_COLOUR, size=100, opacity=1).encode(x=alt.X("proportion:Q"))
-    text = base.mark_text(align="left", baseline="middle", dx=8, fontSize=FONT_SIZE).encode(
-        x=alt.X("ci_high:Q"), text=alt.Text("right_text:N"))
-    chart = alt.layer(ci, point, text, width=WIDTH - 240, height=alt.Step(48))
-    return _finish(chart, title, description=f"Proportion of patients with its 95% CI in each of {len(data)} "
-                                               f"dose groups: {'; '.join(data['dose'])}")
 
 
 MAX_CHART_POINTS = 500  # marks one chart may embed (the site's per-chart row budget, tests/test_site.py)

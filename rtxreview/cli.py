@@ -98,7 +98,7 @@ def _report(args: argparse.Namespace) -> int:
 
 def _diff(args: argparse.Namespace) -> int:
     from rtxreview import diff
-    from rtxreview.report import load_review
+    from rtxreview.review import load_review
     frame = diff.compare(load_review(args.old_data_dir), load_review(args.new_data_dir))
     return _write(args, frame, diff.summary(frame))
 
@@ -166,7 +166,7 @@ def _commentary(args) -> int:
     if args.action == "accept":
         print(f"{args.piece}: digest {commentary.accept(args.data_dir, args.piece)}")
         return 0
-    from rtxreview.report import load_review
+    from rtxreview.review import load_review
     piece = commentary.read_piece(commentary.commentary_folder() / f"{args.piece}.md")
     print(commentary.render(load_review(args.data_dir), piece))
     return 0

@@ -202,19 +202,21 @@ def accept(data_dir: Path, name: str, folder: Path | None = None) -> str:
 # --- rendering --------------------------------------------------------------------------------
 
 def _environment() -> jinja2.Environment:
-    from rtxreview import report as rr
+    from rtxreview import tables
     from rtxreview.percent import compatible_numerators
 
     def safe(value):
         # Every printed expression that is text is escaped like every other glued text (HTML escaped,
         # Markdown made literal), however it was made (a filter, a join); the template's own text is not.
-        return value if isinstance(value, _Code) else rr.markdown_text(value) if isinstance(value, str) else value
+        return value if isinstance(value, _Code) else fmt.markdown_text(value) if isinstance(value, str) else value
 
     # Sandboxed: a template reaches only the functions it is given, not the review behind them.
     env = SandboxedEnvironment(undefined=jinja2.StrictUndefined, finalize=safe, keep_trailing_newline=False,
                                autoescape=False)
-    env.globals.update(code=_code, number_word=rr.number_word, pct=rr.pct, ci_text=rr.ci_text, plural=rr.plural,
-                       not_a_count_of=rr.not_a_count_of, compatible_numerators=compatible_numerators,
+    from rtxreview import text as fmt
+    env.globals.update(code=_code, number_word=fmt.number_word, pct=fmt.pct, ci_text=fmt.ci_text, plural=fmt.plural,
+                       signed_points=fmt.signed_points, fixed=fmt.fixed,
+                       not_a_count_of=tables.not_a_count_of, compatible_numerators=compatible_numerators,
                        int=int, len=len, sum=sum, sorted=sorted, str=str, min=min, max=max, abs=abs,
                        range=range, list=list, zip=zip)
     return env
@@ -333,7 +335,7 @@ def pieces_for(review, chapter: str, section: str, folder: Path | None = None) -
 
 
 def rr_markdown(text: str) -> str:
-    from rtxreview.report import markdown_text
+    from rtxreview.text import markdown_text
     return markdown_text(text)
 
 

@@ -27,9 +27,11 @@ from typing import Iterator
 import pandas as pd
 from IPython.display import HTML
 
-from rtxreview import report
+from rtxreview import tables
+from rtxreview import text as fmt
+from rtxreview.review import load_review
 from rtxreview.pooling import PoolingError
-from rtxreview.report import Review
+from rtxreview.review import Review
 from rtxreview.validate import DataValidationError
 
 COLUMNS = ["change", "id", "study_id", "field", "old", "new", "detail"]
@@ -75,7 +77,7 @@ def compare(old: Review, new: Review) -> pd.DataFrame:
         *_keyed_changes(old.tables["studies"], new.tables["studies"], "study_id", "study",
                         value=lambda row: row["short_label"], detail=lambda row: row["title"]),
         *_keyed_changes(old.tables["evidence"], new.tables["evidence"], "evidence_id", "row",
-                        value=report.printed_value, detail=report.finding_text),
+                        value=tables.printed_value, detail=tables.finding_text),
         _verdict_changes(old.audit, new.audit),
         _pooled_changes(old.pooled, new.pooled),
         _check_changes(old.checks, new.checks),
@@ -157,8 +159,8 @@ def pooled_text(figures: dict) -> str:
     if not figures["pooled"]:
         return f"not pooled: {figures['reason']} (k = {figures['k']})"
     interval = ("" if figures["ci_low"] is None or figures["ci_high"] is None
-                else f"95% CI {report.ci_text(figures['ci_low'], figures['ci_high'])}; ")
-    return f"{report.pct(figures['estimate'])} ({interval}k = {figures['k']})"
+                else f"95% CI {fmt.ci_text(figures['ci_low'], figures['ci_high'])}; ")
+    return f"{fmt.pct(figures['estimate'])} ({interval}k = {figures['k']})"
 
 
 def _pooled_changes(old: dict[str, dict], new: dict[str, dict]) -> pd.DataFrame:
@@ -318,7 +320,7 @@ MAX_SKIPPED = 20  # versions passed over before the page says there is none to c
 def compare_with_previous(data_dir: str | Path | None = None, ci_method: str = "beta",
                           estimator: str = "PM") -> Comparison:
     """What the "What changed" page shows: the review of ``data_dir`` against its previous version."""
-    new = report.load_review(data_dir, ci_method=ci_method, estimator=estimator)
+    new = load_review(data_dir, ci_method=ci_method, estimator=estimator)
     for skip in range(MAX_SKIPPED + 1):
         with previous_version(new.data_dir, skip) as previous:
             if previous is None:
@@ -354,7 +356,7 @@ def versions_markdown(comparison: Comparison) -> str:
               f"half-way through a change, which this library cannot read, passed over)")
     return (f"The data this page is built from, compared with their previous committed version: commit "
             f"`{previous.short}` of {previous.date_text} (the newest commit whose data differ{passed}). "
-            f"Since then: {report.markdown_text(what)}.")
+            f"Since then: {fmt.markdown_text(what)}.")
 
 
 def _cell(value) -> str:
@@ -367,10 +369,10 @@ def _study_cell(comparison: Comparison, study_id: str) -> str:
 
 def _badge(kind: str, value: str) -> str:
     """A verdict or check status as the other chapters show it; text otherwise (or for an unknown value)."""
-    if kind == "verdict_changed" and value in report.VERDICT_LABELS:
-        return report.verdict_badge(value)
+    if kind == "verdict_changed" and value in tables.VERDICT_LABELS:
+        return tables.verdict_badge(value)
     if kind.startswith("check_") and value in ("pass", "fail"):
-        return report.status_badge(value)
+        return tables.status_badge(value)
     return html.escape(value) if value else "–"
 
 
@@ -409,7 +411,7 @@ def _row_html(section: str, comparison: Comparison, rows: pd.DataFrame) -> str:
     return f"<tr>{''.join(cells)}</tr>"
 
 
-def section_html(comparison: Comparison, section: str, max_bytes: int | None = report.TABLE_BYTES) -> HTML:
+def section_html(comparison: Comparison, section: str, max_bytes: int | None = tables.TABLE_BYTES) -> HTML:
     """One section of the page (``SECTIONS``): a table, one row per changed thing, or a line saying
     there is nothing to show. Rows past ``max_bytes`` of HTML are left out, with a note saying how many."""
     if comparison.previous is None:
@@ -418,7 +420,7 @@ def section_html(comparison: Comparison, section: str, max_bytes: int | None = r
     if not len(rows):
         return HTML(f'<p class="rtx-legend">{NOTHING[section]}</p>')
     groups = [group for _, group in rows.groupby(["change", "id"], sort=False)]
-    body = report._rows_within((_row_html(section, comparison, group) for group in groups), max_bytes)
+    body = tables._rows_within((_row_html(section, comparison, group) for group in groups), max_bytes)
     head = "".join(f"<th>{h}</th>" for h in HEADERS[section])
     note = ("" if len(body) == len(groups) else
             f'<p class="rtx-legend rtx-left-out">The first {len(body)} of {len(groups)} changes are shown here; '

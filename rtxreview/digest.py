@@ -1,7 +1,7 @@
 """SHA-256 digests of what a computed result depends on besides its own code.
 
 The book's runner skips a chapter whose inputs digest is unchanged (``rtxreview.notebooks``), and
-``rtxreview.report.load_review`` reads back a review cached under the same digest
+``rtxreview.review.load_review`` reads back a review cached under the same digest
 (``rtxreview.cache``). Both cover every file of the data folder and every module of this package,
 so a changed data byte or module computes again and neither can serve a stale result.
 """

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import DATA_DIR
 from rtxreview import certainty, chapters
+from rtxreview import text as fmt
 from rtxreview.report import load_review
 
 QUESTIONS = ("In whom", "What regimen", "How often", "How fast", "How durable", "At what harm", "How certain")
@@ -47,7 +48,7 @@ def test_how_certain_counts_the_chapters_rated_findings(review, chapter):
         assert level in text
     words = {1: "the only finding", 2: "both findings"}
     if len({f.certainty for f in rated}) == 1:
-        assert words.get(len(rated), f"all {chapters.rr.number_word(len(rated))} findings") in text
+        assert words.get(len(rated), f"all {fmt.number_word(len(rated))} findings") in text
 
 
 def test_a_figure_in_a_failing_check_is_flagged_where_it_is_named(review):

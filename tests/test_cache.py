@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from rtxreview import cache, certainty, digest, report
+from rtxreview import review as review_module
 from rtxreview.notebooks import execute
 from rtxreview.validate import DataValidationError
 from conftest import DATA_DIR, REPO
@@ -39,13 +40,13 @@ def cache_folder(tmp_path, monkeypatch):
 def validations(monkeypatch):
     """Counts the data package's validations (each computed review validates it once)."""
     calls = []
-    real = report.validate_package
+    real = review_module.validate_package
 
     def counting(data_dir):
         calls.append(data_dir)
         return real(data_dir)
 
-    monkeypatch.setattr(report, "validate_package", counting)
+    monkeypatch.setattr(review_module, "validate_package", counting)
     return calls
 
 
@@ -113,7 +114,7 @@ def test_a_new_data_file_is_part_of_the_key_and_a_hidden_one_is_not(cache_folder
 def test_a_change_while_the_review_is_computed_is_not_cached(cache_folder, validations, data_copy, monkeypatch):
     """The key is taken before validation reads the files; if they change meanwhile, nothing is stored
     under the old key (the review computed may be of either version)."""
-    real = report.validate_package
+    real = review_module.validate_package
 
     def validate_then_edit(data_dir):
         tables = real(data_dir)
@@ -121,7 +122,7 @@ def test_a_change_while_the_review_is_computed_is_not_cached(cache_folder, valid
         notes.write_text(notes.read_text() + "x" if notes.exists() else "x")
         return tables
 
-    monkeypatch.setattr(report, "validate_package", validate_then_edit)
+    monkeypatch.setattr(review_module, "validate_package", validate_then_edit)
     report.load_review(data_copy)
     assert not entries(cache_folder)
 
@@ -176,21 +177,21 @@ def test_a_reloaded_module_computes_the_review_with_its_new_code(tmp_path):
     script = tmp_path / "reload.py"
     script.write_text(
         "import importlib, pathlib, sys\n"
-        "from rtxreview import report\n"
-        "report.load_review(sys.argv[1])\n"
-        "module = pathlib.Path(report.__file__)\n"
+        "from rtxreview import review\n"
+        "review.load_review(sys.argv[1])\n"
+        "module = pathlib.Path(review.__file__)\n"
         "module.write_text(module.read_text().replace('    return review\\n', "
         "'    review.edited = True\\n    return review\\n', 1))\n"
-        "importlib.reload(report)\n"
-        "print(getattr(report.load_review(sys.argv[1]), 'edited', False))\n", encoding="utf-8")
+        "importlib.reload(review)\n"
+        "print(getattr(review.load_review(sys.argv[1]), 'edited', False))\n", encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(package), cache.ENV: str(tmp_path / "cache")}
     run = subprocess.run([sys.executable, str(script), str(DATA_DIR)], env=env, cwd=tmp_path, capture_output=True,
                          text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["True"]
     assert len(entries(tmp_path / "cache")) == 1          # only the old code's review, under the old code's key
-    fresh = subprocess.run([sys.executable, "-c", "import sys; from rtxreview import report; "
-                            "print(getattr(report.load_review(sys.argv[1]), 'edited', False))", str(DATA_DIR)],
+    fresh = subprocess.run([sys.executable, "-c", "import sys; from rtxreview import review; "
+                            "print(getattr(review.load_review(sys.argv[1]), 'edited', False))", str(DATA_DIR)],
                            env=env, cwd=tmp_path, capture_output=True, text=True)
     assert fresh.stdout.split() == ["True"], fresh.stderr
     assert len(entries(tmp_path / "cache")) == 2

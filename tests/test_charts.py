@@ -35,7 +35,6 @@ from rtxreview import charts
 from rtxreview.charts import (
     RESPONSE_COLOURS,
     VERDICT_COLOURS,
-    dose_comparison,
     embed_html,
     forest_plot,
     platelet_trajectories,
@@ -108,21 +107,6 @@ def platelets_long() -> pd.DataFrame:
     })
 
 
-def dose_rows() -> pd.DataFrame:
-    """Three dose groups in an order that is not alphabetical."""
-    return pd.DataFrame({
-        "label": ["375 mg/m² weekly ×4", "100 mg weekly ×4", "1000 mg ×2"],
-        "events": [12, 6, 3],
-        "total": [20, 10, 8],
-        "proportion": [0.6, 0.6, 0.375],
-        "ci_low": [0.3605, 0.2624, 0.0852],
-        "ci_high": [0.8088, 0.8784, 0.7551],
-        "quote": [SCRIPT_ATTACK, "6/10 responded", HTML_ATTACK],
-        "location": ["Table 1", "Table 1", "Results"],
-        "secret_unused": SECRET,
-    })
-
-
 def audit_rows() -> pd.DataFrame:
     """Three plottable rows and one without a recomputed value (left out)."""
     return pd.DataFrame({
@@ -141,10 +125,8 @@ BUILDERS = {
     "forest-unpooled": lambda: forest_plot(forest_rows(), None, title="Estimates"),
     "response": lambda: response_over_time(response_counts(), title="Response by month"),
     "trajectories": lambda: platelet_trajectories(platelets_long(), title="Platelet counts"),
-    "dose": lambda: dose_comparison(dose_rows(), title="Response by dose"),
     "audit": lambda: reported_vs_recomputed(audit_rows(), title="Reported and recomputed"),
 }
-
 
 
 @functools.cache
@@ -324,7 +306,8 @@ def test_forest_x_axis_is_a_percentage_from_0_to_1():
     assert (x["field"], ci["encoding"]["x2"]["field"]) == ("ci_low", "ci_high")
     assert x["scale"]["domain"] == [0, 1] and x["axis"]["format"] == ".0%"
     assert x["title"] == "Responders (95% CI)"
-    assert [r["ci_text"] for r in rows] == ["26.2–87.8%", "36.0–80.9%", "0.2–30.2%"]
+    # 0.3605 is a decimal tie: half up gives 36.1 (float formatting gave 36.0)
+    assert [r["ci_text"] for r in rows] == ["26.2–87.8%", "36.1–80.9%", "0.2–30.2%"]
 
 
 def test_forest_tooltips_show_estimate_counts_interval_and_quote():
@@ -428,33 +411,6 @@ def test_platelet_trajectories_omit_missing_counts_and_draw_thresholds():
                                             "100: complete response threshold"]
 
 
-def test_dose_comparison_keeps_group_order_and_draws_intervals():
-    spec = built("dose")
-    [(rule, rows)] = marks(spec, "rule")
-    y = rule["encoding"]["y"] if "y" in rule["encoding"] else spec["encoding"]["y"]
-    # Nominal axes sort alphabetically unless told otherwise: input order is explicit.
-    assert y["sort"] == ["375 mg/m² weekly ×4", "100 mg weekly ×4", "1000 mg ×2"]
-    assert (rule["encoding"]["x"]["field"], rule["encoding"]["x2"]["field"]) == ("ci_low", "ci_high")
-    [(point, _)] = marks(spec, "square")
-    assert point["encoding"]["x"]["field"] == "proportion"
-    # 3/8 = 37.5 % exactly.
-    assert [r["right_text"] for r in rows] == ["12/20 (60.0%)", "6/10 (60.0%)", "3/8 (37.5%)"]
-    tips = spec.get("encoding", {}).get("tooltip") or rule["encoding"]["tooltip"]
-    assert [t["field"] for t in tips] == ["dose", "events_total", "percent", "ci_text", "quote", "location"]
-
-
-def test_dose_comparison_wraps_long_labels_on_the_axis():
-    rows = dose_rows()
-    rows.loc[0, "label"] = "Standard dose 375 mg/m² weekly for four weeks · SLE-associated ITP, cited"
-    spec = dose_comparison(rows, title="Dose").to_dict()
-    [(rule, _)] = marks(spec, "rule")
-    y = rule["encoding"]["y"] if "y" in rule["encoding"] else spec["encoding"]["y"]
-    # wrapped at 30 characters into lines joined by "|", which the axis splits back into lines
-    # line 2 stops before "SLE-associated": "for four weeks · SLE-associated" would be 31 characters
-    assert y["sort"][0] == "Standard dose 375 mg/m² weekly|for four weeks ·|SLE-associated ITP, cited"
-    assert y["axis"]["labelExpr"] == "split(datum.label, '|')"
-
-
 def test_reported_vs_recomputed_colours_verdicts_and_draws_the_diagonal():
     spec = built("audit")
     [(point, rows)] = marks(spec, "point")
@@ -524,7 +480,7 @@ def declared_width(spec: dict) -> int:
 
 
 @pytest.mark.parametrize("name, width", [("forest", 560), ("forest-unpooled", 560), ("response", 380),
-                                         ("trajectories", 480), ("dose", 320), ("audit", 400)])
+                                         ("trajectories", 480), ("audit", 400)])
 def test_every_chart_is_titled_transparent_and_of_fixed_width(name, width):
     spec = built(name)
     assert spec["title"]["text"]
@@ -787,12 +743,6 @@ def test_rendered_response_bars_put_cr_on_the_axis(render):
         assert bottom["NR"] == pytest.approx(bars[month, "PR"]["y"])
     # 20 patients fill the axis: NR's top is at the top of the plot.
     assert bars[1, "NR"]["y"] == pytest.approx(0)
-
-
-def test_rendered_dose_groups_are_in_input_order(render):
-    items = render(BUILDERS["dose"]())["items"]
-    points = sorted((i for i in items if i["type"] == "symbol"), key=lambda i: i["y"])
-    assert [p["datum"]["label"] for p in points] == ["375 mg/m² weekly ×4", "100 mg weekly ×4", "1000 mg ×2"]
 
 
 def test_rendered_thresholds_are_labelled(render):

@@ -19,7 +19,7 @@ from conftest import DATA_DIR
 from rtxreview.report import (SHOWN_EXPLANATIONS, VERDICT_LABELS, VERDICT_PLURALS, VERDICT_SINGULARS, checks_table,
                               ci_text, discrepancies, discrepancies_markdown, evidence_table,
                               failing_checks_markdown, find_data_dir, finding_text, markdown_text, fraction_text, load_review,
-                              not_a_count_of, number_word, pct, pooled_markdown, pooled_sentence, printed_value,
+                              not_a_count_of, number_word, pct, pooled_sentence, printed_value,
                               recomputed_text,
                               rederived_table, shown_verdicts, studies_table, study_card, verdict_badge,
                               verdict_breakdown, verdict_legend, verdict_matrix, verdict_summary)
@@ -584,22 +584,6 @@ def test_pooled_sentence_one_study_is_singular():
     assert text == "Not pooled: fewer than two studies report this outcome (1 study, 5 of 8 patients)."
 
 
-def test_pooled_markdown_one_bullet_per_analysis(review, evidence):
-    pooling = pd.read_csv(DATA_DIR / "pooling.csv", dtype=str, keep_default_na=False)
-    analyses = pooling.drop_duplicates("analysis_id")
-    lines = pooled_markdown(review).split("\n")
-    assert len(lines) == len(analyses) == 3
-    by_id = evidence.set_index("evidence_id")
-    for line, analysis in zip(lines, analyses.itertuples()):
-        # The five sources' declared analyses fail the comparability rule (rtxreview.pooling).
-        assert review.pooled[analysis.analysis_id]["pooled"] is None
-        assert line.startswith(f"- {analysis.title}: Not pooled: ")
-        assert "analysis set differs: " in line
-        members = pooling.loc[pooling["analysis_id"] == analysis.analysis_id, "evidence_id"]
-        assert f"{len(members)} studies, " in line
-        assert f" of {by_id.loc[members, 'denominator'].astype(int).sum()} patients" in line
-
-
 # --- loading ------------------------------------------------------------------------------------
 
 def test_review_selection_and_lookups(review, evidence):
@@ -639,7 +623,6 @@ def test_find_data_dir_without_data(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match="pass data_dir"):
         find_data_dir()
     assert find_data_dir(tmp_path / "x") == tmp_path / "x"
-
 
 
 def test_a_count_that_fits_shows_the_counts_that_give_the_percentage():

@@ -41,3 +41,75 @@ def test_only_formulas_change():
     assert readable_latex("costs $500 a dose") == "costs $500 a dose"
     assert readable_latex("$\\left(14.3\\right) \\leq 20$") == "\\left(14.3\\right) ≤ 20"
     assert bounded_value("1", "", "series") == "1 series"
+
+
+# --- one rule for numbers: chart, table and sentence print a figure alike -------------------------
+
+import json  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from rtxreview import charts, text  # noqa: E402
+from rtxreview.report import pooled_sentence  # noqa: E402
+
+# Decimal ties: half up (the sources' and the audit's rule) against Python's float formatting of the
+# same value, which rounds a binary value stored just below the tie down, and an exact tie to even.
+TIES = [(0.3125, "31.3%", "31.2%"), (0.0625, "6.3%", "6.2%"), (0.8835, "88.4%", "88.3%"),
+        (0.2435, "24.4%", "24.3%"), (0.4565, "45.7%", "45.6%")]
+
+
+@pytest.mark.parametrize("value, half_up, float_format", TIES)
+def test_ties_round_half_up_where_float_formatting_does_not(value, half_up, float_format):
+    assert f"{value * 100:.1f}%" == float_format  # the trap this module exists to avoid
+    assert text.pct(value) == half_up
+
+
+def chart_texts(chart) -> set[str]:
+    """Every string value in a chart's inline data (labels, tooltips, notes)."""
+    spec = chart.to_dict()
+    found = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+        elif isinstance(node, str):
+            found.add(node)
+    walk(spec.get("datasets", {}))
+    walk(spec.get("data", {}))
+    return found
+
+
+@pytest.mark.parametrize("estimate, low, high", [(0.4565, 0.2435, 0.8835), (0.3125, 0.0625, 0.7715)])
+def test_the_pooled_estimate_prints_the_same_in_the_chart_and_the_sentence(estimate, low, high):
+    rows = pd.DataFrame({"label": ["A", "B"], "study": ["a", "b"], "evidence_id": ["a-1", "b-1"],
+                         "events": [6, 12], "total": [10, 20], "proportion": [0.6, 0.6],
+                         "ci_low": [0.26, 0.36], "ci_high": [0.88, 0.81], "weight": [0.5, 0.5],
+                         "quote": ["q", "q"], "location": ["l", "l"], "note": ["", ""]})
+    pooled = {"label": "Pooled (random effects)", "estimate": estimate, "ci_low": low, "ci_high": high,
+              "pi_low": None, "pi_high": None, "method": "m", "i2": 76.5, "tau2": 0.0125, "k": 2}
+    labels = chart_texts(charts.forest_plot(rows, pooled, title="t"))
+    sentence = pooled_sentence({"rows": rows.assign(study=["a", "b"]), "pooled": pooled, "outcome": "response",
+                                "reason": ""})
+    assert text.pct(estimate) in sentence and text.ci_text(low, high) in sentence
+    assert any(text.pct(estimate) in label for label in labels)
+    assert any(text.interval_text(low, high) in label for label in labels)
+    # and never the float formatting's other answer
+    float_estimate = f"{estimate * 100:.1f}%"
+    if float_estimate != text.pct(estimate):
+        assert not any(float_estimate in label for label in labels) and float_estimate not in sentence
+    assert "I² = 77%" in sentence and "77" == text.fixed(76.5, 0)
+
+
+def test_signed_points_use_a_true_minus_and_half_up():
+    assert text.signed_points(0.02) == "+2.0"
+    assert text.signed_points(-0.18045) == "−18.0" and text.signed_points(-0.18055) == "−18.1"
+    assert text.signed_points(0) == "+0.0"
+
+
+def test_p_values_have_two_significant_digits():
+    assert [text.p_text(p) for p in (0.0394, 0.2, 0.00099, None)] == [
+        "p = 0.039", "p = 0.20", "p < 0.001", "p not estimable"]
