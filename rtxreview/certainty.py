@@ -525,7 +525,10 @@ def importance(review, outcome: str) -> str:
     table = review.tables.get("outcomes")
     if table is None or "importance" not in table.columns:
         return "critical"
-    return dict(zip(table["outcome"], table["importance"].astype(str))).get(outcome, "limited")
+    ratings = getattr(review, "_outcome_importance", None)
+    if ratings is None:
+        ratings = review._outcome_importance = dict(zip(table["outcome"], table["importance"].astype(str)))
+    return ratings.get(outcome, "limited")
 
 
 def _days(timepoint) -> float | None:
