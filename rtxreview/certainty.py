@@ -157,12 +157,11 @@ DUPLICATE_KEY = ["study_id", "disease", "subgroup", "intervention", "outcome", "
 
 
 def _rate_rows(review) -> pd.DataFrame:
-    """Result rows that are proportions: a percentage, or a count with its denominator; a bound ("at
-    least 13 of 147") is not a proportion (the chapters' rule, :func:`rtxreview.chapters.rate_rows`)."""
-    from rtxreview.bounds import bounds_of
+    """Result rows that are proportions, by the chapters' rule (:func:`rtxreview.selection.proportions`);
+    a bare percentage is a finding too, rated 'not estimable' when its count is not known."""
+    from rtxreview.selection import proportions
     rows = review.rows
-    rate = (rows["statistic"] == "percent") | ((rows["statistic"] == "count") & rows["denominator"].notna())
-    return rows[(rows["context"] == "result") & rate & ~bounds_of(rows)]
+    return rows[(rows["context"] == "result") & proportions(rows, require_denominator=False)]
 
 
 def _events(row) -> str:

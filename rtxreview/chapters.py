@@ -1,8 +1,6 @@
-"""Chapters as views of the data: what each chapter shows is selected here, from the data alone.
-
-A disease chapter shows the rows whose ``disease`` is the chapter's; a topic chapter (dose, relapse,
-safety) the rows whose outcome has the chapter's topic in ``outcomes.csv``. Nothing here names a
-study or an evidence row: every count, list of studies and sentence about them is computed, so a
+"""Chapters as views of the data: the sections each chapter shows, from the rows
+:mod:`rtxreview.selection` chooses for it (its disease's, or its topic's in ``outcomes.csv``) and
+its bottom line (:mod:`rtxreview.bottom_line`). Nothing here names a study or an evidence row: every count, list of studies and sentence about them is computed, so a
 chapter reads true on any extraction that validates (a study added or removed, ids renamed).
 Editorial commentary about particular studies is kept apart, in ``book/commentary``
 (``rtxreview.commentary``), and is shown only while the rows it discusses are there.
@@ -11,7 +9,6 @@ Editorial commentary about particular studies is kept apart, in ``book/commentar
 from __future__ import annotations
 
 import html
-import re
 
 import pandas as pd
 from IPython.display import HTML, Markdown, display
@@ -19,82 +16,17 @@ from IPython.display import HTML, Markdown, display
 from rtxreview import charts, commentary, ipd
 from rtxreview import pages, tables
 from rtxreview import text as fmt
-from rtxreview.text import readable_unit
-
-# Disease chapters and the diseases each shows; every other disease label of the data (but the two
-# that name no disease) belongs to the chapter on Evans syndrome and related disorders.
-DISEASE_CHAPTERS = {"itp": ("ITP",), "aiha": ("AIHA",), "ttp": ("TTP",)}
-OTHER_CHAPTER = "evans_other"
-NOT_A_DISEASE = ("mixed cytopenias", "not specific")
-DISEASE_NAMES = {"ITP": "immune thrombocytopenia (ITP)", "AIHA": "autoimmune haemolytic anaemia (AIHA)",
-                 "TTP": "thrombotic thrombocytopenic purpura (TTP)",
-                 "APS": "antiphospholipid syndrome (APS, a thrombophilia)",
-                 "acquired haemophilia": "acquired haemophilia (an acquired coagulopathy)"}
-# Topic chapters: the outcome topics (outcomes.csv) each shows.
-TOPIC_CHAPTERS = {"dose": ("regimen",), "relapse": ("durability", "time to response"),
-                  "safety": ("harm", "disease outcome", "screening")}
-RATE_STATISTICS = ("count", "percent")
-STATISTIC_NAMES = {"sd": "SD", "iqr": "IQR", "ci": "95% CI", "p_value": "p-value", "value": "value"}
-PATIENT_COUNT_OUTCOMES = ("patients enrolled",)  # outcome labels that count a disease's patients
-EVIDENCE_CONTEXTS = ("result", "baseline")
-
-
-def chapter_diseases(review, chapter: str) -> tuple[str, ...]:
-    if chapter in DISEASE_CHAPTERS:
-        return DISEASE_CHAPTERS[chapter]
-    named = {d for diseases in DISEASE_CHAPTERS.values() for d in diseases}
-    return tuple(sorted(set(review.rows["disease"]) - named - set(NOT_A_DISEASE)))
-
-
-def with_topics(review) -> pd.DataFrame:
-    """Every evidence row with its outcome's topic."""
-    cached = getattr(review, "_rows_with_topics", None)
-    if cached is None:
-        topics = review.tables["outcomes"][["outcome", "topic"]]
-        cached = review.rows.merge(topics, on="outcome", how="left")
-        cached.index = review.rows.index
-        review._rows_with_topics = cached
-    return cached
-
-
-def disease_rows(review, chapter: str, contexts=EVIDENCE_CONTEXTS) -> pd.DataFrame:
-    return review.select(diseases=chapter_diseases(review, chapter), contexts=contexts)
-
-
-def topic_rows(review, chapter: str, contexts=("result", "baseline", "method")) -> pd.DataFrame:
-    rows = with_topics(review)
-    return rows[rows["topic"].isin(TOPIC_CHAPTERS[chapter]) & rows["context"].isin(contexts)]
-
-
-def chapter_rows(review, chapter: str) -> pd.DataFrame:
-    """The rows a chapter shows: its disease's or topic's rows and every row its commentary discusses."""
-    own = topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS else disease_rows(review, chapter)
-    cited = review.rows[review.rows["evidence_id"].isin(commentary.cited_rows(review, chapter))]
-    return pd.concat([own, cited.drop(columns=[], errors="ignore")]).drop_duplicates("evidence_id").sort_index()
+from rtxreview.bottom_line import bottom_line, intro_bottom_lines  # noqa: F401 (what the chapters call)
+from rtxreview.selection import (  # noqa: F401 (the notebooks and tests reach them as chapters.*)
+    DISEASE_CHAPTERS, DISEASE_NAMES, NOT_A_DISEASE, OTHER_CHAPTER, PATIENT_COUNT_OUTCOMES, RATE_STATISTICS,
+    TOPIC_CHAPTERS, _estimable, _patients_with, chapter_diseases, chapter_index, chapter_rows, disease_name,
+    disease_rows, estimate_label, failing_checks_by_row, given_rituximab, rate_rows, studies_of, topic_rows,
+    with_topics)
+from rtxreview.tables import STATISTIC_NAMES
+from rtxreview.text import listing, of_all, readable_unit  # noqa: F401
 
 
 # --- words ------------------------------------------------------------------------------------
-
-def listing(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
-
-
-def of_all(k: int, n: int) -> str:
-    """'one of the five', 'all three', 'both', 'the only' (never 'all one' or 'three of the three')."""
-    if k == n == 1:
-        return "the only"
-    if k == n == 2:
-        return "both"
-    if k == n:
-        return f"all {fmt.number_word(k)}"
-    return f"{fmt.number_word(k)} of the {fmt.number_word(n)}"
-
-
-def disease_name(chapter: str, review) -> str:
-    diseases = chapter_diseases(review, chapter)
-    return listing([DISEASE_NAMES.get(d, d) for d in diseases]) or "related disorders"
 
 
 # --- sections ---------------------------------------------------------------------------------
@@ -143,11 +75,6 @@ def nothing(what: str) -> None:
     display(Markdown(f"*{what}*"))
 
 
-def studies_of(review, rows: pd.DataFrame) -> pd.DataFrame:
-    ids = list(dict.fromkeys(rows["study_id"]))
-    return review.tables["studies"].set_index("study_id").loc[ids]
-
-
 def sources_sentence(review, chapter: str) -> str:
     """Which sources report on the chapter's diseases, with their size and design, computed."""
     rows = disease_rows(review, chapter)
@@ -168,58 +95,6 @@ def sources_sentence(review, chapter: str) -> str:
     return f"{lead} {noun} {verb} on {disease_name(chapter, review)}, {controlled}: {listing(items)}."
 
 
-def _patients_with(review, study_id: str, diseases) -> int | None:
-    """Patients of a study with the given diseases, from its 'patients enrolled' count rows."""
-    rows = review.select(studies=[study_id], diseases=diseases, contexts=["baseline"], statistics=["count", "percent"])
-    rows = rows[rows["outcome"].isin(PATIENT_COUNT_OUTCOMES) | rows["outcome"].str.startswith("developed")]
-    counts = rows.dropna(subset=["numerator"]).groupby("disease")["numerator"].max()
-    return int(counts.sum()) if len(counts) else None
-
-
-def rate_rows(rows: pd.DataFrame, topics=("response",), contexts=("result",), rituximab: bool | None = True
-              ) -> pd.DataFrame:
-    """Rows that are proportions with a denominator, of the given topics; with ``rituximab`` True, only
-    rows whose intervention is rituximab (alone or combined), False only the others, None all."""
-    keep = (rows["statistic"].isin(RATE_STATISTICS) & rows["denominator"].notna() & rows["context"].isin(contexts)
-            & rows["topic"].isin(topics) & ~_bounded(rows))  # a bound ("at least 13") is not a proportion
-    if rituximab is not None:
-        keep &= given_rituximab(rows) == rituximab
-    return rows[keep]
-
-
-def _bounded(rows: pd.DataFrame) -> pd.Series:
-    from rtxreview.bounds import bounds_of
-    return bounds_of(rows)
-
-
-def given_rituximab(rows: pd.DataFrame) -> pd.Series:
-    return rows["intervention"].fillna("").str.contains("rituximab", case=False)
-
-
-def _estimable(review, rows: pd.DataFrame) -> pd.DataFrame:
-    """Estimates (events, total, exact CI) of the rows whose events are known or uniquely inferred."""
-    from rtxreview.pooling import EstimateError, events_and_total
-    audited = review.audit.set_index("evidence_id", drop=False)
-    keep = []
-    for eid in rows["evidence_id"]:
-        try:
-            events_and_total(audited.loc[eid])
-            keep.append(eid)
-        except EstimateError:
-            continue
-    if not keep:
-        return pd.DataFrame()
-    return review.estimates(keep, [estimate_label(review.row(e)) for e in keep])
-
-
-def estimate_label(row: pd.Series) -> str:
-    """'Short label: outcome (subgroup, time point, intervention); denominator inferred'."""
-    details = [v for v in (row.get("disease"), row.get("subgroup"), row.get("timepoint"), row.get("intervention"))
-               if isinstance(v, str) and v and v not in ("whole cohort", "rituximab", "mixed cytopenias")]
-    text = f"{row['short_label']}: {row['outcome']}" + (f" ({'; '.join(details)})" if details else "")
-    return fmt.readable_label(text + ("; denominator inferred" if row.get("denominator_source") == "inferred" else ""))
-
-
 def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
     """The chapter's results: study, outcome, events/total, proportion with its exact 95% CI, verdict."""
     est = _estimable(review, rows)
@@ -237,16 +112,6 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
-
-
-def failing_checks_by_row(review) -> dict[str, list[str]]:
-    """For each evidence row, the failing arithmetic checks it is a part or the total of."""
-    terms = review.tables["checks"].set_index("check_id")
-    found: dict[str, list[str]] = {}
-    for check_id in review.checks.loc[review.checks["status"] == "fail", "check_id"]:
-        for eid in set(re.findall(r"[^\s:]+", f"{terms.at[check_id, 'parts']} {terms.at[check_id, 'total']}")):
-            found.setdefault(eid, []).append(check_id)
-    return found
 
 
 def _failing_note(checks: list[str] | None) -> str:
@@ -279,10 +144,6 @@ def show_results(review, chapter: str, topics=("response",), title: str = "Respo
 
 def _slug(text: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-")
-
-
-def chapter_index(review, chapter: str) -> pd.Index:
-    return (topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS else disease_rows(review, chapter)).index
 
 
 def analyses_for(review, chapter: str) -> list[dict]:
@@ -451,159 +312,6 @@ def show_all_rows(review, rows: pd.DataFrame, caption: str) -> None:
                  f"number, its quote and its verdict)</summary>{tables.evidence_table(rows, caption).data}</details>"))
 
 
-# The clinical bottom line: what a clinician asks first, each answered from the chapter's rows.
-BOTTOM_LINE_ITEMS = 4  # figures named per question; the rest are in the chapter's sections
-NO_CONTROL = ("No source compares rituximab with another treatment, so these figures describe the patients "
-              "reported, not the effect of rituximab.")
-
-
-def bottom_line(review, chapter: str, brief: bool = False) -> str:
-    """The chapter's clinical bottom line, computed from its rows: in whom, what regimen, how often,
-    how fast, how durable, at what harm and how certain. ``brief``: the sources, how often and how
-    certain only (the book's first screen, one paragraph per chapter)."""
-    rows = with_topics(review).loc[disease_rows(review, chapter).index]
-    if rows.empty:
-        return f"**In short.** No source in this review reports on {disease_name(chapter, review)}."
-    studies = studies_of(review, rows)
-    kinds = studies["publication_type"].value_counts()
-    kinds_text = listing([f"{fmt.number_word(n)} {k if n == 1 else k + 's'}" for k, n in kinds.items()])
-    noun, verb = ("source", "reports") if len(studies) == 1 else ("sources", "report")
-    lead = (f"**In short.** {fmt.number_word(len(studies), capital=True)} uncontrolled {noun} "
-            f"({fmt.markdown_text(kinds_text)}) {verb} on {disease_name(chapter, review)}.")
-    answers = {"How often": _how_often(review, rows), "How certain": _how_certain(review, chapter)}
-    if brief:
-        return " ".join([lead, *(f"{a}" for a in answers.values() if a), NO_CONTROL])
-    answers = {"In whom": _in_whom(review, chapter, studies), "What regimen": _what_regimen(studies),
-               "How often": answers["How often"], "How fast": _how_fast(review, rows, chapter),
-               "How durable": _how_durable(review, rows, chapter), "At what harm": _at_what_harm(review, chapter),
-               "How certain": answers["How certain"]}
-    items = [f"- **{question}.** {answer}" for question, answer in answers.items()]
-    return "\n".join([lead, "", *items, "", NO_CONTROL])
-
-
-def _in_whom(review, chapter: str, studies: pd.DataFrame) -> str:
-    parts = []
-    for study_id, study in studies.iterrows():
-        with_disease = _patients_with(review, study_id, chapter_diseases(review, chapter))
-        if with_disease is None or with_disease == study.patients_enrolled:
-            count = f"{study.patients_enrolled} patients ({fmt.markdown_text(study.diseases)})"
-            if with_disease is None and len(studies_of(review, review.select(studies=[study_id]))) and \
-                    set(review.select(studies=[study_id])["disease"]) - set(chapter_diseases(review, chapter)) \
-                    - set(NOT_A_DISEASE):
-                count += ", the number with this chapter's disorders not stated"
-        else:
-            count = f"{with_disease} of its {study.patients_enrolled} patients (a mixed series)"
-        parts.append(f"{fmt.markdown_text(study.short_label)}: {count}")
-    return "; ".join(parts) + ". Baseline details are under *Who the patients were*."
-
-
-def _what_regimen(studies: pd.DataFrame) -> str:
-    return "; ".join(f"{fmt.markdown_text(s.short_label)}: {fmt.markdown_text(readable_unit(s.regimens))}"
-                     for s in studies.itertuples()) + "."
-
-
-def _how_often(review, rows: pd.DataFrame) -> str:
-    est = _estimable(review, rate_rows(rows))
-    if not len(est):
-        return "No source gives a response count with its denominator for rituximab."
-    est = est.merge(rows[["evidence_id", "outcome", "subgroup", "timepoint"]], on="evidence_id")
-    est = est.drop_duplicates(["study", "outcome", "subgroup", "timepoint", "events", "total"])
-    parts = []
-    for outcome, group in est.groupby("outcome", sort=False):
-        share = group.events / group.total
-        lo, hi = group.loc[share.idxmin()], group.loc[share.idxmax()]
-        if len(group) == 1:
-            parts.append(f"{fmt.markdown_text(outcome)} in {lo.events} of {lo.total}")
-        else:
-            parts.append(f"{fmt.markdown_text(outcome)} in {lo.events} of {lo.total} to {hi.events} of {hi.total} "
-                         f"({fmt.plural(len(group), 'figure')} from {fmt.plural(group['study'].nunique(), 'source')})")
-    differ = (" Definitions, time points and denominators differ between sources (see the results)."
-              if est["study"].nunique() > 1 else "")
-    return "With rituximab, the sources report " + listing(parts) + "." + differ
-
-
-def _value_phrase(row: pd.Series) -> str:
-    """A printed figure as a reader says it: '14 of 53', '≥ 13 of 147', 'median 21 days', 'No'."""
-    printed = tables.printed_value(row)
-    if row["statistic"] in RATE_STATISTICS and pd.notna(row["denominator"]) and pd.notna(row["numerator"]):
-        relation = printed.split(" ")[0] + " " if printed[:1] in "≥≤<>" else ""
-        return f"{relation}{int(row['numerator'])} of {int(row['denominator'])}"
-    if row["statistic"] in ("value", "statement", "count", "percent"):
-        return printed
-    return f"{STATISTIC_NAMES.get(row['statistic'], row['statistic'])} {printed}"
-
-
-def _phrases(review, rows: pd.DataFrame, chapter: str, none: str) -> str:
-    """The rows as clauses, one per outcome, group and source ('relapse 14 of 53 (responders, median
-    follow-up 28 months; Retrospective series)'); a figure that fails a check or does not reproduce
-    says so."""
-    if rows.empty:
-        return none
-    flagged = set(failing_checks_by_row(review)) | set(review.rows.loc[review.rows["verdict"] == "inconsistent",
-                                                                        "evidence_id"])
-    key = ["study_id", "outcome", "intervention", "subgroup", "timepoint"]
-    clauses = []
-    blank = {"subgroup": "", "timepoint": "", "intervention": ""}
-    for (study_id, outcome, intervention, subgroup, timepoint), group in rows.fillna(blank).groupby(key, sort=False):
-        values = ", ".join(_value_phrase(r) for _, r in group.iterrows())
-        if set(group["statistic"]) == {"statement"}:
-            values = f": {values}"
-        where = [v for v in (intervention, subgroup, timepoint) if v and v not in ("whole cohort", "rituximab")]
-        whose = fmt.markdown_text(review.study_label(study_id))
-        if not set(group["disease"]) & set(chapter_diseases(review, chapter)):
-            whose += ", all its patients"
-        flag = ("; a check on this figure fails or it does not reproduce: see what the audit found"
-                if set(group["evidence_id"]) & flagged else "")
-        clauses.append(f"{fmt.markdown_text(outcome)}{'' if values.startswith(':') else ' '}{fmt.markdown_text(values)} "
-                       f"({fmt.markdown_text(', '.join(where)) + '; ' if where else ''}{whose}{flag})")
-    shown = clauses[:BOTTOM_LINE_ITEMS]
-    more = len(clauses) - len(shown)
-    text = "; ".join(shown)
-    return text[:1].upper() + text[1:] + (f"; and {fmt.plural(more, 'more figure')} in the chapter" if more else "") + "."
-
-
-def _topic_rows_with_rituximab(review, rows: pd.DataFrame, topics: tuple[str, ...]) -> pd.DataFrame:
-    picked = rows[rows["topic"].isin(topics) & (rows["context"] == "result") & given_rituximab(rows)]
-    return picked[picked["statistic"] != "p_value"]
-
-
-def _how_fast(review, rows: pd.DataFrame, chapter: str) -> str:
-    return _phrases(review, _topic_rows_with_rituximab(review, rows, ("time to response",)), chapter,
-                    "No source reports how soon responses came with rituximab.")
-
-
-def _how_durable(review, rows: pd.DataFrame, chapter: str) -> str:
-    return _phrases(review, _topic_rows_with_rituximab(review, rows, ("durability",)), chapter,
-                    "No source reports relapse or duration of response with rituximab.")
-
-
-def _at_what_harm(review, chapter: str) -> str:
-    """Harms under rituximab printed by the chapter's sources, for its diseases or for all their patients."""
-    own = disease_rows(review, chapter)
-    sources = set(own["study_id"])
-    rows = with_topics(review)
-    rows = rows[rows["study_id"].isin(sources)
-                & rows["disease"].isin((*chapter_diseases(review, chapter), *NOT_A_DISEASE))]
-    return _phrases(review, _topic_rows_with_rituximab(review, rows, ("harm",)), chapter,
-                    "No source of this chapter reports harms under rituximab.") + (
-        " The {doc}`safety` chapter separates drug harms from disease outcomes and screening.")
-
-
-def _how_certain(review, chapter: str) -> str:
-    from rtxreview import certainty
-    levels = [f.certainty for d in chapter_diseases(review, chapter)
-              for f in certainty.findings(review) if f.disease == d and f.rituximab]
-    if not levels:
-        return "No finding about rituximab is rated for certainty."
-    counts = pd.Series(levels).value_counts()
-    if len(counts) == 1:
-        noun = "finding" if len(levels) == 1 else "findings"
-        parts = [f"{counts.index[0]} for {of_all(len(levels), len(levels))} {noun}"]
-    else:
-        parts = [f"{name} for {fmt.plural(n, 'finding')}" for name, n in counts.items()]
-    return f"Certainty of the evidence (GRADE): {listing(parts)}; the reasons are in the summary of findings."
-
-
 def facts_table(rows: pd.DataFrame, caption: str) -> HTML:
     """Numbers that are not proportions (medians, ranges, doses, counts without a group), as printed."""
     body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(tables.finding_text(r))}</td>"
@@ -682,13 +390,6 @@ def show_comparisons(review, rows: pd.DataFrame) -> None:
                 if c.low <= 0 <= c.high else "")
              for c in found.itertuples()]
     display(Markdown("\n".join(lines)))
-
-
-def intro_bottom_lines(review) -> str:
-    """Each disease chapter's bottom line, linked, for the book's first screen."""
-    chapters = [*DISEASE_CHAPTERS, OTHER_CHAPTER]
-    return "\n\n".join(f"{{doc}}`{c}`: {bottom_line(review, c, brief=True).removeprefix('**In short.** ')}"
-                       for c in chapters)
 
 
 def show_study_cards(review) -> None:

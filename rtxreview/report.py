@@ -5,7 +5,8 @@ earlier versions, scripts). The functions live by concern:
 * :mod:`rtxreview.tables`: the book's tables and the cell texts they share;
 * :mod:`rtxreview.pages`: glued prose, the pooled-analysis sentence and the page charts;
 * :mod:`rtxreview.text`: every number and word as a reader sees it;
-* :mod:`rtxreview.chapters`: each chapter's sections, selected from the data.
+* :mod:`rtxreview.selection`: which rows each chapter shows;
+* :mod:`rtxreview.bottom_line` and :mod:`rtxreview.chapters`: each chapter's bottom line and sections.
 """
 
 from rtxreview.pages import (audit_scatter, forest, glue_markdown, pooled_sentence, response_chart,  # noqa: F401

@@ -54,6 +54,8 @@ VERDICT_SINGULARS = {
     "not_checkable": "cannot be checked",
 }
 
+# How a table names each summary statistic.
+STATISTIC_NAMES = {"sd": "SD", "iqr": "IQR", "ci": "95% CI", "p_value": "p-value", "value": "value"}
 SHOWN_EXPLANATIONS = ("rounding_variant", "test_dependent", "inconsistent")
 
 # Most bytes of HTML one table puts in a page, and most bullets in a glued list: pages stay within

@@ -104,6 +104,23 @@ def markdown_text(text) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
+def listing(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def of_all(k: int, n: int) -> str:
+    """'one of the five', 'all three', 'both', 'the only' (never 'all one' or 'three of the three')."""
+    if k == n == 1:
+        return "the only"
+    if k == n == 2:
+        return "both"
+    if k == n:
+        return f"all {number_word(k)}"
+    return f"{number_word(k)} of the {number_word(n)}"
+
+
 # --- units and source typesetting ---------------------------------------------------------------
 
 # Source typesetting (the article prints its formulas in LaTeX): the commands the quotes use, as text.

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from conftest import DATA_DIR
-from rtxreview import certainty, chapters
+from rtxreview import bottom_line as bl, certainty, chapters
 from rtxreview import text as fmt
 from rtxreview.report import load_review
 
@@ -32,15 +32,15 @@ def test_the_brief_form_keeps_how_often_and_how_certain_without_the_list(review,
     full, brief = chapters.bottom_line(review, chapter), chapters.bottom_line(review, chapter, brief=True)
     assert "\n- " not in brief
     rows = chapters.with_topics(review).loc[chapters.disease_rows(review, chapter).index]
-    assert chapters._how_often(review, rows) in brief and chapters._how_often(review, rows) in full
-    assert chapters._how_certain(review, chapter) in brief
+    assert bl._how_often(review, rows) in brief and bl._how_often(review, rows) in full
+    assert bl._how_certain(review, chapter) in brief
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_how_certain_counts_the_chapters_rated_findings(review, chapter):
     diseases = chapters.chapter_diseases(review, chapter)
     rated = [f for f in certainty.findings(review) if f.disease in diseases and f.rituximab]
-    text = chapters._how_certain(review, chapter)
+    text = bl._how_certain(review, chapter)
     if not rated:
         assert text.startswith("No finding")
         return
@@ -60,7 +60,7 @@ def test_a_figure_in_a_failing_check_is_flagged_where_it_is_named(review):
     assert len(flagged), "the data hold a durability figure in a failing check"
     clean = durability[~durability["evidence_id"].isin(failing) & ~durability["verdict"].eq("inconsistent")]
     for frame, expect in ((flagged.head(1), True), (clean.head(1), False)):
-        text = chapters._phrases(review, frame, "itp", none="none")
+        text = bl._phrases(review, frame, "itp", none="none")
         assert ("a check on this figure fails" in text) is expect, text
 
 
@@ -70,15 +70,15 @@ def test_equal_values_of_different_rows_are_all_named(review):
     grouped = values.groupby(["study_id", "outcome", "timepoint", "subgroup"], dropna=False)
     repeated = next((g for _, g in grouped if g["reported"].duplicated().any()), None)
     assert repeated is not None, "the data hold one outcome printed with the same value for two patients"
-    text = chapters._phrases(review, repeated, "ttp", none="none")
+    text = bl._phrases(review, repeated, "ttp", none="none")
     value = repeated["reported"][repeated["reported"].duplicated()].iloc[0]
     assert len(re.findall(rf"\b{re.escape(value)} month", text)) == (repeated["reported"] == value).sum()
 
 
 def test_a_question_without_rows_says_so_in_one_sentence(review):
     empty = chapters.with_topics(review).iloc[0:0]
-    assert chapters._how_fast(review, empty, "itp") == "No source reports how soon responses came with rituximab."
-    assert chapters._how_durable(review, empty, "itp").startswith("No source reports relapse")
+    assert bl._how_fast(review, empty, "itp") == "No source reports how soon responses came with rituximab."
+    assert bl._how_durable(review, empty, "itp").startswith("No source reports relapse")
 
 
 def test_a_dose_per_square_metre_never_reads_as_a_flat_dose(review):
@@ -86,5 +86,14 @@ def test_a_dose_per_square_metre_never_reads_as_a_flat_dose(review):
     assert "mg/m2" not in text
     for regimen in review.tables["studies"]["regimens"]:
         if "mg/m2" in regimen:
-            assert regimen.replace("mg/m2", "mg/m²") in chapters._what_regimen(
+            assert regimen.replace("mg/m2", "mg/m²") in bl._what_regimen(
                 review.tables["studies"][review.tables["studies"]["regimens"].eq(regimen)])
+
+
+def test_a_proportion_has_its_denominator_and_is_not_a_bound():
+    import pandas as pd
+    from rtxreview.selection import proportions
+    rows = pd.DataFrame({"statistic": ["count", "percent", "percent", "count", "median"],
+                         "denominator": [20, 20, None, 147, 20], "qualifier": ["", "", "", "at least", ""]})
+    assert list(proportions(rows)) == [True, True, False, False, False]
+    assert list(proportions(rows, require_denominator=False)) == [True, True, True, False, False]

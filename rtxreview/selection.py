@@ -1,0 +1,149 @@
+"""Which rows each chapter shows, decided here once, from the data alone.
+
+A disease chapter shows the rows whose ``disease`` is the chapter's; a topic chapter (dose, relapse,
+safety) the rows whose outcome has the chapter's topic in ``outcomes.csv``; every chapter also shows
+the rows its commentary discusses. A proportion is a count or percentage with its denominator and not
+a bound. The chapters, the bottom lines and the GRADE ratings (``rtxreview.certainty``) all select
+through these functions, so a chapter's results and its summary of findings rest on the same rows.
+Nothing here names a study or an evidence row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from rtxreview import commentary
+from rtxreview import text as fmt
+from rtxreview.text import listing
+from rtxreview.bounds import bounds_of
+
+# Disease chapters and the diseases each shows; every other disease label of the data (but the two
+# that name no disease) belongs to the chapter on Evans syndrome and related disorders.
+DISEASE_CHAPTERS = {"itp": ("ITP",), "aiha": ("AIHA",), "ttp": ("TTP",)}
+OTHER_CHAPTER = "evans_other"
+NOT_A_DISEASE = ("mixed cytopenias", "not specific")
+# Topic chapters: the outcome topics (outcomes.csv) each shows.
+TOPIC_CHAPTERS = {"dose": ("regimen",), "relapse": ("durability", "time to response"),
+                  "safety": ("harm", "disease outcome", "screening")}
+RATE_STATISTICS = ("count", "percent")
+PATIENT_COUNT_OUTCOMES = ("patients enrolled",)  # outcome labels that count a disease's patients
+EVIDENCE_CONTEXTS = ("result", "baseline")
+DISEASE_NAMES = {"ITP": "immune thrombocytopenia (ITP)", "AIHA": "autoimmune haemolytic anaemia (AIHA)",
+                 "TTP": "thrombotic thrombocytopenic purpura (TTP)",
+                 "APS": "antiphospholipid syndrome (APS, a thrombophilia)",
+                 "acquired haemophilia": "acquired haemophilia (an acquired coagulopathy)"}
+
+
+def chapter_diseases(review, chapter: str) -> tuple[str, ...]:
+    if chapter in DISEASE_CHAPTERS:
+        return DISEASE_CHAPTERS[chapter]
+    named = {d for diseases in DISEASE_CHAPTERS.values() for d in diseases}
+    return tuple(sorted(set(review.rows["disease"]) - named - set(NOT_A_DISEASE)))
+
+
+def with_topics(review) -> pd.DataFrame:
+    """Every evidence row with its outcome's topic."""
+    cached = getattr(review, "_rows_with_topics", None)
+    if cached is None:
+        topics = review.tables["outcomes"][["outcome", "topic"]]
+        cached = review.rows.merge(topics, on="outcome", how="left")
+        cached.index = review.rows.index
+        review._rows_with_topics = cached
+    return cached
+
+
+def disease_rows(review, chapter: str, contexts=EVIDENCE_CONTEXTS) -> pd.DataFrame:
+    return review.select(diseases=chapter_diseases(review, chapter), contexts=contexts)
+
+
+def topic_rows(review, chapter: str, contexts=("result", "baseline", "method")) -> pd.DataFrame:
+    rows = with_topics(review)
+    return rows[rows["topic"].isin(TOPIC_CHAPTERS[chapter]) & rows["context"].isin(contexts)]
+
+
+def chapter_rows(review, chapter: str) -> pd.DataFrame:
+    """The rows a chapter shows: its disease's or topic's rows and every row its commentary discusses."""
+    own = topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS else disease_rows(review, chapter)
+    cited = review.rows[review.rows["evidence_id"].isin(commentary.cited_rows(review, chapter))]
+    return pd.concat([own, cited.drop(columns=[], errors="ignore")]).drop_duplicates("evidence_id").sort_index()
+
+
+def chapter_index(review, chapter: str) -> pd.Index:
+    return (topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS else disease_rows(review, chapter)).index
+
+
+def studies_of(review, rows: pd.DataFrame) -> pd.DataFrame:
+    ids = list(dict.fromkeys(rows["study_id"]))
+    return review.tables["studies"].set_index("study_id").loc[ids]
+
+
+def _patients_with(review, study_id: str, diseases) -> int | None:
+    """Patients of a study with the given diseases, from its 'patients enrolled' count rows."""
+    rows = review.select(studies=[study_id], diseases=diseases, contexts=["baseline"], statistics=["count", "percent"])
+    rows = rows[rows["outcome"].isin(PATIENT_COUNT_OUTCOMES) | rows["outcome"].str.startswith("developed")]
+    counts = rows.dropna(subset=["numerator"]).groupby("disease")["numerator"].max()
+    return int(counts.sum()) if len(counts) else None
+
+
+def rate_rows(rows: pd.DataFrame, topics=("response",), contexts=("result",), rituximab: bool | None = True
+              ) -> pd.DataFrame:
+    """Rows that are proportions with a denominator, of the given topics; with ``rituximab`` True, only
+    rows whose intervention is rituximab (alone or combined), False only the others, None all."""
+    keep = proportions(rows) & rows["context"].isin(contexts) & rows["topic"].isin(topics)
+    if rituximab is not None:
+        keep &= given_rituximab(rows) == rituximab
+    return rows[keep]
+
+
+def proportions(rows: pd.DataFrame, require_denominator: bool = True) -> pd.Series:
+    """Rows that are proportions: a count or a percentage with its denominator (with
+    ``require_denominator`` False, a bare percentage too), and not a bound ("at least 13 of 147")."""
+    counted = rows["statistic"].isin(RATE_STATISTICS) & rows["denominator"].notna()
+    if not require_denominator:
+        counted |= rows["statistic"] == "percent"
+    return counted & ~bounds_of(rows)
+
+
+def given_rituximab(rows: pd.DataFrame) -> pd.Series:
+    return rows["intervention"].fillna("").str.contains("rituximab", case=False)
+
+
+def failing_checks_by_row(review) -> dict[str, list[str]]:
+    """For each evidence row, the failing arithmetic checks it is a part or the total of."""
+    terms = review.tables["checks"].set_index("check_id")
+    found: dict[str, list[str]] = {}
+    for check_id in review.checks.loc[review.checks["status"] == "fail", "check_id"]:
+        for eid in set(re.findall(r"[^\s:]+", f"{terms.at[check_id, 'parts']} {terms.at[check_id, 'total']}")):
+            found.setdefault(eid, []).append(check_id)
+    return found
+
+
+def disease_name(chapter: str, review) -> str:
+    diseases = chapter_diseases(review, chapter)
+    return listing([DISEASE_NAMES.get(d, d) for d in diseases]) or "related disorders"
+
+
+def _estimable(review, rows: pd.DataFrame) -> pd.DataFrame:
+    """Estimates (events, total, exact CI) of the rows whose events are known or uniquely inferred."""
+    from rtxreview.pooling import EstimateError, events_and_total
+    audited = review.audit.set_index("evidence_id", drop=False)
+    keep = []
+    for eid in rows["evidence_id"]:
+        try:
+            events_and_total(audited.loc[eid])
+            keep.append(eid)
+        except EstimateError:
+            continue
+    if not keep:
+        return pd.DataFrame()
+    return review.estimates(keep, [estimate_label(review.row(e)) for e in keep])
+
+
+def estimate_label(row: pd.Series) -> str:
+    """'Short label: outcome (subgroup, time point, intervention); denominator inferred'."""
+    details = [v for v in (row.get("disease"), row.get("subgroup"), row.get("timepoint"), row.get("intervention"))
+               if isinstance(v, str) and v and v not in ("whole cohort", "rituximab", "mixed cytopenias")]
+    text = f"{row['short_label']}: {row['outcome']}" + (f" ({'; '.join(details)})" if details else "")
+    return fmt.readable_label(text + ("; denominator inferred" if row.get("denominator_source") == "inferred" else ""))
