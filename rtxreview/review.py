@@ -13,7 +13,7 @@ import pandas as pd
 
 from rtxreview import digest, ipd
 from rtxreview.audit import audit, implausible_magnitudes
-from rtxreview.cache import load_or_compute
+from rtxreview.cache import cache_dir, load_or_compute
 from rtxreview.checks import run_checks
 from rtxreview.pooling import estimates, pooled_analyses
 from rtxreview.tables import printed_value
@@ -124,13 +124,14 @@ class Review:
         return ipd.responses(self.tables["patients"], study_id)
 
 
-def _computed_review(data_dir: Path, ci_method: str, estimator: str) -> Review:
+def _computed_review(data_dir: Path, ci_method: str, estimator: str, ratings: bool = True) -> Review:
     """The review with its audit, checks, pooled analyses and lookups computed (what a cache keeps)."""
     from rtxreview import certainty
     review = Review(data_dir, ci_method=ci_method, estimator=estimator)
     for name in ("rows", "checks", "pooled", "_rows_by_id", "_checks_by_id", "_studies_by_id"):
         getattr(review, name)
-    certainty.findings(review)  # the GRADE ratings, kept on the review: every disease chapter shows them
+    if ratings:  # the GRADE ratings, kept with a cached review: every disease chapter shows them
+        certainty.findings(review)
     return review
 
 
@@ -152,4 +153,6 @@ def load_review(data_dir: str | Path | None = None, ci_method: str = "beta", est
         return digest.sha256("review", ci_method, estimator, str(folder.resolve()), digest.PACKAGE_SHA256,
                              digest.DISTRIBUTIONS, digest.files_sha256(folder))
 
-    return load_or_compute(key, lambda: _computed_review(folder, ci_method, estimator))
+    # Uncached (RTXREVIEW_CACHE=off), a chapter rates the findings only if it shows them.
+    return load_or_compute(key, lambda: _computed_review(folder, ci_method, estimator,
+                                                         ratings=cache_dir() is not None))
