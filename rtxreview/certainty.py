@@ -269,25 +269,21 @@ class _Context:
         self.judgements = {(j.scope, "" if pd.isna(j.study_id) else j.study_id, j.domain): j
                            for j in judgements.itertuples(index=False)}
         self.failing = review.rows[review.rows["verdict"] == "inconsistent"].groupby("study_id")["evidence_id"].apply(list)
-        checked = getattr(review, "checks", None)  # the arithmetic checks' results (a package may have none)
-        failing = checked[checked["status"] == "fail"] if checked is not None else pd.DataFrame()
-        terms = tables["checks"].set_index("check_id") if len(failing) else None
-        self.check_terms = {c.check_id: (set(str(terms.at[c.check_id, "parts"]).split()),
-                                         set(str(terms.at[c.check_id, "total"]).split()), c)
-                            for c in failing.itertuples()}
+        from rtxreview.selection import failing_check_rows
+        self.check_rows = failing_check_rows(review)
+        self.checks = review.checks.set_index("check_id") if self.check_rows else None
 
     def failing_checks(self, evidence_ids) -> tuple[list, list]:
-        """The failing arithmetic checks on ``evidence_ids``: those that can only be wrong through
-        these rows (every part is one of them, or the check has one part), and those where they are
-        one term among others (which term is wrong is not known)."""
+        """The failing arithmetic checks on ``evidence_ids``: those whose parts are all among these
+        rows (the figures conflict with the source's others through these rows alone), and those in
+        which they are one term among others (which term is wrong is not known)."""
         ids = set(evidence_ids)
         culprit, involved = [], []
-        for parts, total, check in self.check_terms.values():
-            terms = {t.split(":")[0] for t in parts | total}
-            if not terms & ids:
+        for check_id, (parts, total) in self.check_rows.items():
+            if not (parts | total) & ids:
                 continue
-            sole = {t.split(":")[0] for t in parts} <= ids and not ({t.split(":")[0] for t in total} & ids)
-            (culprit if sole else involved).append(check)
+            check = self.checks.loc[check_id]
+            (culprit if parts <= ids and not total & ids else involved).append(check)
         return culprit, involved
 
     def label(self, study: str) -> str:
@@ -337,8 +333,10 @@ def risk_of_bias(finding: Finding, context: _Context) -> Domain:
     culprit, involved = context.failing_checks(finding.evidence_ids)
     if culprit:
         down = min(2, down + 1)
-    parts += [f"{'this figure fails a check against the source' + chr(39) + 's other figures' if c in culprit else 'a check on these and other printed figures fails (which figure is wrong is not known)'}: "
-              f"{c.description} ({c.expected:g} expected, {c.observed:g} found)" for c in culprit + involved]
+    blamed = "this figure fails a check against the source's other figures"
+    shared = "a check on these and other printed figures fails (which figure is wrong is not known)"
+    parts += [f"{lead}: {c['description']} ({c['expected']:g} expected, {c['observed']:g} found)"
+              for lead, checks in ((blamed, culprit), (shared, involved)) for c in checks]
     inferred = [e for e in finding.evidence_ids if context.rows.at[e, "denominator_source"] == "inferred"]
     if inferred:
         parts.append(f"denominator inferred ({', '.join(inferred)}; see their notes)")

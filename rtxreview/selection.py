@@ -10,8 +10,6 @@ Nothing here names a study or an evidence row.
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from rtxreview import commentary
@@ -110,12 +108,26 @@ def given_rituximab(rows: pd.DataFrame) -> pd.Series:
     return rows["intervention"].fillna("").str.contains("rituximab", case=False)
 
 
+def failing_check_rows(review) -> dict[str, tuple[set[str], set[str]]]:
+    """Each failing arithmetic check's part rows and total rows (evidence ids: a term ``id:column``
+    names its row). A review without checks (a hand-built one) has none."""
+    results = getattr(review, "checks", None)
+    failing = [] if results is None else list(results.loc[results["status"] == "fail", "check_id"])
+    if not failing:
+        return {}
+    terms = review.tables["checks"].set_index("check_id")
+
+    def rows(text) -> set[str]:
+        return {term.split(":")[0] for term in str(text).split()}
+    return {check_id: (rows(terms.at[check_id, "parts"]), rows(terms.at[check_id, "total"]))
+            for check_id in failing}
+
+
 def failing_checks_by_row(review) -> dict[str, list[str]]:
     """For each evidence row, the failing arithmetic checks it is a part or the total of."""
-    terms = review.tables["checks"].set_index("check_id")
     found: dict[str, list[str]] = {}
-    for check_id in review.checks.loc[review.checks["status"] == "fail", "check_id"]:
-        for eid in set(re.findall(r"[^\s:]+", f"{terms.at[check_id, 'parts']} {terms.at[check_id, 'total']}")):
+    for check_id, (parts, total) in failing_check_rows(review).items():
+        for eid in parts | total:
             found.setdefault(eid, []).append(check_id)
     return found
 
