@@ -270,7 +270,8 @@ def show_findings(review, chapter: str) -> None:
     rows = review.rows.loc[chapter_index(review, chapter)]
     found = rows[rows["verdict"].isin(tables.SHOWN_EXPLANATIONS)]
     implausible = rows[rows["implausible"] != ""]
-    about = {c for eid in rows["evidence_id"] for c in failing_checks_by_row(review).get(eid, [])}
+    failing = failing_checks_by_row(review)
+    about = {c for eid in rows["evidence_id"] for c in failing.get(eid, [])}
     checks = review.checks[review.checks["check_id"].isin(about)]
     if found.empty and checks.empty and implausible.empty:
         nothing("Every number of this chapter that could be recomputed reproduces, every check passes, and every "

@@ -54,7 +54,7 @@ class CommentaryError(ValueError):
     """A commentary file that cannot be read, or a template that fails on its rows."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Piece:
     path: Path
     chapter: str
@@ -112,7 +112,15 @@ def read_piece(path: Path) -> Piece:
 
 
 def read_pieces(folder: Path) -> list[Piece]:
-    return [read_piece(path) for path in sorted(Path(folder).glob("*.md"))]
+    return [_read_unchanged(path, path.stat().st_mtime_ns, path.stat().st_size)
+            for path in sorted(Path(folder).glob("*.md"))]
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_unchanged(path: Path, mtime_ns: int, size: int) -> Piece:
+    """A piece read once per process while its file is unchanged (a chapter reads the folder for each
+    of its sections; an edited piece has a new modification time or size and is read again)."""
+    return read_piece(path)
 
 
 class RowTexts:

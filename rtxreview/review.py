@@ -121,7 +121,14 @@ class Review:
         return int(self.row(evidence_id)["numerator"])
 
     def responses(self, study_id: str) -> pd.DataFrame:
-        return ipd.responses(self.tables["patients"], study_id)
+        """The study's patients classified at every visit (a copy: a chapter draws it several times)."""
+        if study_id not in self._responses:
+            self._responses[study_id] = ipd.responses(self.tables["patients"], study_id)
+        return self._responses[study_id].copy()
+
+    @cached_property
+    def _responses(self) -> dict[str, pd.DataFrame]:
+        return {}
 
 
 def _computed_review(data_dir: Path, ci_method: str, estimator: str, ratings: bool = True) -> Review:
