@@ -11,7 +11,8 @@ from rtxreview import tables
 from rtxreview import text as fmt
 from rtxreview.selection import (DISEASE_CHAPTERS, NOT_A_DISEASE, OTHER_CHAPTER, RATE_STATISTICS, _estimable,
                                  _patients_with, chapter_diseases, disease_name, disease_rows,
-                                 failing_checks_by_row, given_rituximab, rate_rows, studies_of, with_topics)
+                                 failing_checks_by_row, given_rituximab, one_per_finding, rate_rows, studies_of,
+                                 with_topics)
 from rtxreview.tables import STATISTIC_NAMES
 from rtxreview.text import listing, of_all, readable_unit
 
@@ -67,11 +68,10 @@ def _what_regimen(studies: pd.DataFrame) -> str:
 
 
 def _how_often(review, rows: pd.DataFrame) -> str:
-    est = _estimable(review, rate_rows(rows))
+    est = _estimable(review, one_per_finding(rate_rows(rows)))
     if not len(est):
         return "No source gives a response count with its denominator for rituximab."
-    est = est.merge(rows[["evidence_id", "outcome", "subgroup", "timepoint"]], on="evidence_id")
-    est = est.drop_duplicates(["study", "outcome", "subgroup", "timepoint", "events", "total"])
+    est = est.merge(rows[["evidence_id", "outcome"]], on="evidence_id")
     parts = []
     for outcome, group in est.groupby("outcome", sort=False):
         share = group.events / group.total
@@ -103,6 +103,7 @@ def _phrases(review, rows: pd.DataFrame, chapter: str, none: str) -> str:
     says so."""
     if rows.empty:
         return none
+    rows = one_per_finding(rows)  # a figure printed in the abstract and the results is said once
     flagged = set(failing_checks_by_row(review)) | set(review.rows.loc[review.rows["verdict"] == "inconsistent",
                                                                         "evidence_id"])
     key = ["study_id", "outcome", "intervention", "subgroup", "timepoint"]
@@ -117,7 +118,7 @@ def _phrases(review, rows: pd.DataFrame, chapter: str, none: str) -> str:
         if not set(group["disease"]) & set(chapter_diseases(review, chapter)):
             whose += ", all its patients"
         flag = ("; a check on this figure fails or it does not reproduce: see what the audit found"
-                if set(group["evidence_id"]) & flagged else "")
+                if {i for ids in group["printings"] for i in ids} & flagged else "")
         clauses.append(f"{fmt.markdown_text(outcome)}{'' if values.startswith(':') else ' '}{fmt.markdown_text(values)} "
                        f"({fmt.markdown_text(', '.join(where)) + '; ' if where else ''}{whose}{flag})")
     shown = clauses[:BOTTOM_LINE_ITEMS]

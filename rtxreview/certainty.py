@@ -53,6 +53,7 @@ import pandas as pd
 from rtxreview.appraisal import NOT_APPRAISED, study_risk_of_bias
 from rtxreview.pooling import EstimateError, confidence_interval, events_and_total, not_pooled_text
 from rtxreview import text as fmt
+from rtxreview.selection import representative, same_findings
 
 START_LEVEL = 2
 LEVEL_NAMES = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -153,9 +154,6 @@ def _label(row) -> str:
     return "; ".join(parts)
 
 
-DUPLICATE_KEY = ["study_id", "disease", "subgroup", "intervention", "outcome", "timepoint", "denominator"]
-
-
 def _rate_rows(review) -> pd.DataFrame:
     """Result rows that are proportions, by the chapters' rule (:func:`rtxreview.selection.proportions`);
     a bare percentage is a finding too, rated 'not estimable' when its count is not known."""
@@ -164,24 +162,8 @@ def _rate_rows(review) -> pd.DataFrame:
     return rows[(rows["context"] == "result") & proportions(rows, require_denominator=False)]
 
 
-def _events(row) -> str:
-    """The row's count as text for grouping ('' when it is not known)."""
-    try:
-        return str(events_and_total(row)[0])
-    except EstimateError:
-        return f"unknown {row['evidence_id']}"
-
-
-def _occurrences(rows: pd.DataFrame) -> list[pd.DataFrame]:
-    """Groups of rows reporting the same count of the same patients: the same number printed in
-    the abstract and the results, or as a percentage and as a count."""
-    key = rows[DUPLICATE_KEY].astype("string").fillna("").assign(events=[_events(r) for _, r in rows.iterrows()])
-    return [group for _, group in rows.groupby(list(key.to_dict("series").values()), sort=False)]
-
-
 def _single_finding(review, group: pd.DataFrame, note: str = "") -> Finding:
-    # The row printed with its count speaks for the group; otherwise the first printed.
-    row = group.sort_values("numerator", na_position="last", kind="stable").iloc[0]
+    row = representative(group)
     try:
         events, total, how = events_and_total(row)
         low, high = (float(v[0]) for v in confidence_interval([events], [total], method=review.ci_method))
@@ -230,7 +212,7 @@ def findings(review) -> list[Finding]:
     cached = getattr(review, "_certainty_findings", None)
     if cached is not None:
         return cached
-    groups = _occurrences(_rate_rows(review))
+    groups = same_findings(_rate_rows(review))
     occurrences = {e: tuple(g["evidence_id"]) for g in groups for e in g["evidence_id"]}
     results = list(review.pooled.values())
     pooled_members = {e for r in results if r.get("pooled") is not None

@@ -20,7 +20,7 @@ from rtxreview.bottom_line import bottom_line, intro_bottom_lines  # noqa: F401 
 from rtxreview.selection import (  # noqa: F401 (the notebooks and tests reach them as chapters.*)
     DISEASE_CHAPTERS, DISEASE_NAMES, NOT_A_DISEASE, OTHER_CHAPTER, PATIENT_COUNT_OUTCOMES, RATE_STATISTICS,
     TOPIC_CHAPTERS, _estimable, _patients_with, chapter_diseases, chapter_index, chapter_rows, disease_name,
-    disease_rows, estimate_label, failing_checks_by_row, given_rituximab, rate_rows, studies_of, topic_rows,
+    disease_rows, estimate_label, failing_checks_by_row, given_rituximab, one_per_finding, rate_rows, studies_of, topic_rows,
     with_topics)
 from rtxreview.tables import STATISTIC_NAMES
 from rtxreview.text import listing, of_all, readable_unit  # noqa: F401
@@ -96,18 +96,38 @@ def sources_sentence(review, chapter: str) -> str:
 
 
 def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
-    """The chapter's results: study, outcome, events/total, proportion with its exact 95% CI, verdict."""
-    est = _estimable(review, rows)
+    """The chapter's results, one row per finding (a count printed in the abstract and again in the
+    results is one finding, :func:`rtxreview.selection.one_per_finding`): study, outcome, events/total,
+    proportion with its exact 95% CI, and the audit's verdict on each printing."""
+    findings = one_per_finding(rows)
+    est = _estimable(review, findings)
     if est.empty:
         return HTML(f"<p><em>No {html.escape(caption.lower())} with a count and a denominator.</em></p>")
     verdicts = dict(zip(rows["evidence_id"], tables.shown_verdicts(rows)))
+    locations = dict(zip(rows["evidence_id"], rows["location"]))
+    printings = dict(zip(findings["evidence_id"], findings["printings"]))
     failing = failing_checks_by_row(review)
+
+    def finding_cell(r) -> str:
+        ids = printings[r.evidence_id]
+        if len(ids) == 1:
+            return html.escape(r.label)
+        places = pd.Series([str(locations[i]) for i in ids]).value_counts(sort=False)
+        where = "; ".join(place + (f" ×{n}" if n > 1 else "") for place, n in places.items())
+        return (f'{html.escape(r.label)}<div class="rtx-explanation">Printed {fmt.number_word(len(ids))} times '
+                f"({html.escape(where)})</div>")
+
+    def verdict_cell(r) -> str:
+        ids = printings[r.evidence_id]
+        checks = sorted({c for i in ids for c in failing.get(i, [])})
+        return "".join(tables.verdict_badge(v) for v in dict.fromkeys(verdicts[i] for i in ids)) + _failing_note(checks)
+
     head = "".join(f"<th>{h}</th>" for h in ("Finding", "Events/total", "Proportion (95% CI)", "Verdict"))
     body = "".join(
-        f"<tr><td>{html.escape(r.label)}</td><td>{r.events}/{r.total}"
+        f"<tr><td>{finding_cell(r)}</td><td>{r.events}/{r.total}"
         f"{'' if r.events_source == 'printed' else ' (events inferred)'}</td>"
         f"<td>{fmt.pct(r.events / r.total if r.total else 0)} ({fmt.ci_text(r.ci_low, r.ci_high)})</td>"
-        f"<td>{tables.verdict_badge(verdicts[r.evidence_id])}{_failing_note(failing.get(r.evidence_id))}</td></tr>"
+        f"<td>{verdict_cell(r)}</td></tr>"
         for r in est.itertuples())
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
@@ -130,7 +150,7 @@ def show_results(review, chapter: str, topics=("response",), title: str = "Respo
         nothing(f"No source gives a {title[0].lower() + title[1:]} with a denominator for this chapter.")
     else:
         display(results_table(review, own, f"{title}: every result with a denominator"))
-        est = _estimable(review, own)
+        est = _estimable(review, one_per_finding(own))
         if len(est):
             chart = charts.forest_plot(est.assign(weight=float("nan")), None,
                                        title=f"{title}: single estimates, not pooled",
@@ -347,7 +367,7 @@ def show_topic(review, chapter: str, topics: tuple[str, ...], title: str, rituxi
     rates = rate_rows(rows, topics=topics, contexts=("result", "baseline"), rituximab=None)
     if len(rates):
         display(results_table(review, rates, f"{title}: proportions"))
-        est = _estimable(review, rates)
+        est = _estimable(review, one_per_finding(rates))
         if len(est):
             chart = charts.forest_plot(est.assign(weight=float("nan")), None, title=title,
                                        x_title="Proportion (exact 95% CI)")

@@ -104,6 +104,56 @@ def proportions(rows: pd.DataFrame, require_denominator: bool = True) -> pd.Seri
     return counted & ~bounds_of(rows)
 
 
+# The same finding: one count of the same patients (same study, group, treatment, outcome, time point
+# and denominator), printed once in the abstract, again in the results, as a percentage and as a count.
+FINDING_KEY = ["study_id", "disease", "subgroup", "intervention", "outcome", "timepoint", "denominator"]
+
+
+# A group has one median (mean, range, …) of an outcome at a time point: the same one printed twice
+# is one finding. A "value" (one patient's, or one of a list) is never merged with another.
+GROUP_SUMMARIES = ("median", "mean", "sd", "range", "iqr", "ci")
+
+
+def _value_key(row) -> str:
+    """What a printing says: a proportion's count when known or uniquely inferred; a group summary's
+    statistic and value as printed; otherwise (a single value, a proportion whose count is not known)
+    its own id, so that it stands alone."""
+    from rtxreview.pooling import EstimateError, events_and_total
+    if row["statistic"] in RATE_STATISTICS:
+        try:
+            return str(events_and_total(row)[0])
+        except EstimateError:
+            pass
+    elif row["statistic"] in GROUP_SUMMARIES:
+        return f"{row['statistic']}={row['reported']} {row.get('unit', '')}"
+    return f"only {row['evidence_id']}"
+
+
+def same_findings(rows: pd.DataFrame) -> list[pd.DataFrame]:
+    """The rows grouped by finding (:data:`FINDING_KEY` and what they say), in the order of first
+    printing: each group is one finding printed one or more times."""
+    if rows.empty:
+        return []
+    key = rows[FINDING_KEY].astype("string").fillna("").assign(value=[_value_key(r) for _, r in rows.iterrows()])
+    return [group for _, group in rows.groupby(list(key.to_dict("series").values()), sort=False)]
+
+
+def representative(group: pd.DataFrame) -> pd.Series:
+    """The printing that speaks for a finding: the first printed with its count, else the first."""
+    return group.sort_values("numerator", na_position="last", kind="stable").iloc[0]
+
+
+def one_per_finding(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per finding (:func:`same_findings`), its representative, with ``printings``: the
+    evidence ids of every printing of it, in file order. The audit keeps every printing; a table of
+    results shows a finding once."""
+    groups = same_findings(rows)
+    if not groups:
+        return rows.assign(printings=pd.Series(dtype=object))
+    chosen = rows.loc[[representative(g).name for g in groups]]  # by index label: the columns keep their types
+    return chosen.assign(printings=[tuple(g["evidence_id"]) for g in groups])
+
+
 def given_rituximab(rows: pd.DataFrame) -> pd.Series:
     return rows["intervention"].fillna("").str.contains("rituximab", case=False)
 

@@ -1,0 +1,106 @@
+"""One finding, several printings: the rule that a table of results, the bottom line and the GRADE
+ratings share (rtxreview.selection.same_findings)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from conftest import DATA_DIR
+from rtxreview import certainty, chapters, selection
+from rtxreview.report import load_review
+
+
+@pytest.fixture(scope="module")
+def review():
+    return load_review(DATA_DIR)
+
+
+def printing(base: pd.Series, evidence_id: str, **changes) -> pd.Series:
+    row = base.copy()
+    row["evidence_id"] = evidence_id
+    for column, value in changes.items():
+        row[column] = value
+    return row
+
+
+@pytest.fixture
+def count_row(review) -> pd.Series:
+    rows = review.rows
+    counted = rows[rows["statistic"].eq("count") & rows["numerator"].notna() & rows["denominator"].notna()]
+    return counted.iloc[0]
+
+
+def frame(*rows: pd.Series) -> pd.DataFrame:
+    return pd.DataFrame(list(rows)).reset_index(drop=True)
+
+
+def test_a_count_printed_again_as_a_percentage_is_one_finding_kept_with_its_count(count_row):
+    k, n = int(count_row["numerator"]), int(count_row["denominator"])
+    bare = printing(count_row, "x-abstract", statistic="percent", reported=f"{100 * k / n:.1f}", numerator=None,
+                    compatible=(k,), location="Abstract")
+    counted = printing(count_row, "x-results", location="Results")
+    found = selection.one_per_finding(frame(bare, counted))
+    assert list(found["evidence_id"]) == ["x-results"]  # the printing with its count speaks for both
+    assert list(found["printings"]) == [("x-abstract", "x-results")]
+
+
+def test_other_denominators_or_counts_are_other_findings(count_row):
+    n = int(count_row["denominator"])
+    rows = frame(count_row, printing(count_row, "x-other-total", denominator=n + 1),
+                 printing(count_row, "x-other-count", numerator=int(count_row["numerator"]) + 1),
+                 printing(count_row, "x-other-time", timepoint="12 months"))
+    assert len(selection.same_findings(rows)) == 4
+
+
+def test_a_percentage_whose_count_is_not_known_stands_alone(count_row):
+    unknown = dict(statistic="percent", reported="50", numerator=None, compatible=(3, 4))
+    rows = frame(printing(count_row, "x-1", **unknown), printing(count_row, "x-2", **unknown))
+    assert [tuple(g["evidence_id"]) for g in selection.same_findings(rows)] == [("x-1",), ("x-2",)]
+
+
+def test_equal_single_values_are_different_patients_but_a_group_median_printed_twice_is_one(count_row):
+    values = frame(*(printing(count_row, f"v-{i}", statistic="value", reported="29", numerator=None)
+                     for i in range(2)))
+    medians = frame(*(printing(count_row, f"m-{i}", statistic="median", reported="21", numerator=None,
+                               location=place) for i, place in enumerate(("Abstract", "Results"))))
+    assert len(selection.same_findings(values)) == 2
+    assert [tuple(g["evidence_id"]) for g in selection.same_findings(medians)] == [("m-0", "m-1")]
+
+
+def test_no_rows_no_findings(review):
+    empty = review.rows.iloc[0:0]
+    assert selection.same_findings(empty) == []
+    assert selection.one_per_finding(empty).empty
+
+
+def repeated_finding(review) -> pd.DataFrame:
+    rates = review.rows[review.rows["context"].eq("result") & selection.proportions(review.rows)]
+    group = next((g for g in selection.same_findings(rates) if len(g) > 1), None)
+    assert group is not None, "the data hold a count printed more than once"
+    return group
+
+
+def test_a_results_table_shows_a_finding_once_with_where_it_is_printed(review):
+    group = repeated_finding(review)
+    html = chapters.results_table(review, group, "Results").data
+    assert len(re.findall(r"<tr><td>", html)) == 1
+    assert f"Printed {chapters.fmt.number_word(len(group))} times" in html
+    for place in group["location"]:
+        assert place in html
+
+
+@pytest.mark.parametrize("chapter", [*chapters.DISEASE_CHAPTERS, chapters.OTHER_CHAPTER])
+def test_a_chapters_results_table_has_as_many_rows_as_findings(review, chapter):
+    rows = chapters.rate_rows(chapters.with_topics(review).loc[chapters.chapter_index(review, chapter)])
+    html = chapters.results_table(review, rows, "Results").data
+    estimable = chapters._estimable(review, selection.one_per_finding(rows))
+    assert len(re.findall(r"<tr><td>", html)) == len(estimable)
+
+
+def test_the_grade_findings_group_printings_by_the_same_rule(review):
+    rated = {f.evidence_ids for f in certainty.findings(review) if f.note == "" and len(f.rows) == 1}
+    group = tuple(repeated_finding(review)["evidence_id"])
+    assert group in rated
