@@ -51,7 +51,7 @@ def _in_whom(review, chapter: str, studies: pd.DataFrame) -> str:
     for study_id, study in studies.iterrows():
         with_disease = _patients_with(review, study_id, chapter_diseases(review, chapter))
         if with_disease is None or with_disease == study.patients_enrolled:
-            count = f"{study.patients_enrolled} patients ({fmt.markdown_text(study.diseases)})"
+            count = f"{study.patients_enrolled} patients with {fmt.markdown_text(study.diseases)}"
             if with_disease is None and len(studies_of(review, review.select(studies=[study_id]))) and \
                     set(review.select(studies=[study_id])["disease"]) - set(chapter_diseases(review, chapter)) \
                     - set(NOT_A_DISEASE):
@@ -76,11 +76,13 @@ def _how_often(review, rows: pd.DataFrame) -> str:
     for outcome, group in est.groupby("outcome", sort=False):
         share = group.events / group.total
         lo, hi = group.loc[share.idxmin()], group.loc[share.idxmax()]
-        if len(group) == 1:
-            parts.append(f"{fmt.markdown_text(outcome)} in {lo.events} of {lo.total}")
-        else:
-            parts.append(f"{fmt.markdown_text(outcome)} in {lo.events} of {lo.total} to {hi.events} of {hi.total} "
-                         f"({fmt.plural(len(group), 'figure')} from {fmt.plural(group['study'].nunique(), 'source')})")
+        counts = (f"{lo.events} of {lo.total}" if len(group) == 1 else
+                  f"{lo.events} of {lo.total} to {hi.events} of {hi.total}")
+        name = fmt.markdown_text(outcome)
+        # A state ("in remission") follows its count: "17 of 20 in remission", not "in remission in 17 of 20".
+        phrase = f"{counts} {name}" if outcome.startswith("in ") else f"{name} in {counts}"
+        parts.append(phrase if len(group) == 1 else
+                     f"{phrase} ({fmt.plural(len(group), 'figure')} from {fmt.plural(group['study'].nunique(), 'source')})")
     differ = (" Definitions, time points and denominators differ between sources (see the results)."
               if est["study"].nunique() > 1 else "")
     return "With rituximab, the sources report " + listing(parts) + "." + differ

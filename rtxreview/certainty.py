@@ -605,6 +605,9 @@ def certainty_table(review) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+SAME_LITERATURE = "As in the row above."
+
+
 def _letters(n: int) -> list[str]:
     return [chr(ord("a") + i) if i < 26 else f"z{i - 25}" for i in range(n)]
 
@@ -625,12 +628,15 @@ def summary_of_findings_html(review, disease: str, *, title: str | None = None, 
             "<th>What this means</th><th>Wider literature (external, not pooled)</th></tr>")
 
     def table(rows: pd.DataFrame, table_caption: str) -> str:
-        body = []
+        body, previous = [], None
         for row in rows.itertuples():
             for note in row.footnotes:
                 letters.setdefault(note, _letters(len(letters) + 1)[-1])
             marks = "".join(f"<sup>{letters[n]}</sup>" for n in row.footnotes)
-            literature = "<br>".join(html.escape(t) for t in row.wider_literature) or "—"
+            # The same references under each finding of an outcome are printed once per run of rows.
+            literature = ("<br>".join(html.escape(t) for t in row.wider_literature) or "—"
+                          if not row.wider_literature or tuple(row.wider_literature) != previous else SAME_LITERATURE)
+            previous = tuple(row.wider_literature)
             body.append(f"<tr><td>{html.escape(row.outcome)}</td><td>{html.escape(row.studies_and_patients)}</td>"
                         f"<td>{html.escape(row.estimate)}</td><td>{html.escape(row.certainty)}{marks}</td>"
                         f"<td>{html.escape(row.statement)}</td><td class=\"rtx-external\">{literature}</td></tr>")

@@ -97,3 +97,17 @@ def test_a_proportion_has_its_denominator_and_is_not_a_bound():
                          "denominator": [20, 20, None, 147, 20], "qualifier": ["", "", "", "at least", ""]})
     assert list(proportions(rows)) == [True, True, False, False, False]
     assert list(proportions(rows, require_denominator=False)) == [True, True, True, False, False]
+
+
+def test_a_state_follows_its_count_and_an_event_precedes_it(review):
+    rows = chapters.with_topics(review)
+    state = chapters.rate_rows(rows)
+    state = state[state["outcome"].str.startswith("in ")]
+    assert len(state), "the data hold a state outcome ('in remission') with its denominator"
+    outcome = state["outcome"].iloc[0]
+    text = bl._how_often(review, rows[rows["outcome"].eq(outcome) & chapters.given_rituximab(rows)])
+    assert re.search(rf"\d+ of \d+ {re.escape(outcome)}\b", text) and f"{outcome} in " not in text, text
+    events = chapters.rate_rows(rows)
+    event = events[~events["outcome"].str.startswith("in ")]["outcome"].iloc[0]
+    text = bl._how_often(review, rows[rows["outcome"].eq(event)])
+    assert f"{event} in " in text, text

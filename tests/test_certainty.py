@@ -1,6 +1,7 @@
 """GRADE ratings follow the stated rules, domain by domain (one study, k = 2, zero events included),
 and the summary of findings follows the data, whatever the extraction."""
 
+import html
 import re
 from pathlib import Path
 from types import SimpleNamespace
@@ -489,3 +490,19 @@ def test_a_chapters_summary_rests_on_the_rows_its_results_show(review, chapter):
     # and every response rate the chapter shows is rated (at some visit) in its summary or on the Appraisal page
     rated = {e for f in certainty.findings(review) for e in f.evidence_ids}
     assert results <= rated
+
+
+@pytest.mark.parametrize("disease", ["ITP", "AIHA", "TTP"])
+def test_references_shared_by_consecutive_findings_are_printed_once_per_run(review, disease):
+    text = certainty.summary_of_findings_html(review, disease)
+    repeats = 0
+    for importance in ("critical", "important"):
+        cited = [tuple(refs) for refs in
+                 certainty.summary_of_findings(review, disease, importances=(importance,))["wider_literature"]]
+        repeats += sum(1 for before, refs in zip(cited, cited[1:]) if refs and refs == before)
+        for before, refs in zip([None, *cited], cited):
+            if refs and refs != before:
+                assert html.escape(refs[0]) in text
+    assert text.count(certainty.SAME_LITERATURE) == repeats
+    if disease == "ITP":
+        assert repeats > 0, "ITP's findings of one outcome share their references"
