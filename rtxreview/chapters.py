@@ -89,7 +89,8 @@ def sources_sentence(review, chapter: str) -> str:
                   if enrolled is None else f", {enrolled} with the disease")
         items.append(f"{fmt.markdown_text(study.short_label)} ({fmt.markdown_text(study.design)}, "
                      f"{fmt.markdown_text(study.publication_type)}; {study.patients_enrolled} patients{within})")
-    controlled = "all without a control group" if len(studies) > 1 else "without a control group"
+    controlled = {1: "without a control group", 2: "both without a control group"}.get(len(studies),
+                                                                                        "all without a control group")
     lead = of_all(len(studies), total).capitalize()
     noun, verb = ("source", "reports") if len(studies) == 1 else ("sources", "report")
     return f"{lead} {noun} {verb} on {disease_name(chapter, review)}, {controlled}: {listing(items)}."

@@ -114,19 +114,24 @@ FINDING_KEY = ["study_id", "disease", "subgroup", "intervention", "outcome", "ti
 GROUP_SUMMARIES = ("median", "mean", "sd", "range", "iqr", "ci")
 
 
-def _value_key(row) -> str:
-    """What a printing says: a proportion's count when known or uniquely inferred; a group summary's
-    statistic and value as printed; otherwise (a single value, a proportion whose count is not known)
-    its own id, so that it stands alone."""
-    from rtxreview.pooling import EstimateError, events_and_total
-    if row["statistic"] in RATE_STATISTICS:
-        try:
-            return str(events_and_total(row)[0])
-        except EstimateError:
-            pass
-    elif row["statistic"] in GROUP_SUMMARIES:
-        return f"{row['statistic']}={row['reported']} {row.get('unit', '')}"
-    return f"only {row['evidence_id']}"
+def _value_keys(rows: pd.DataFrame) -> pd.Series:
+    """What each printing says: a proportion's count when printed or uniquely inferred (the count
+    :func:`rtxreview.pooling.events_and_total` gives); a group summary's statistic and value as
+    printed; otherwise (a single value, a proportion whose count is not known) its own id, so that it
+    stands alone. Vectorised: a chapter groups its rows several times."""
+    statistic = rows["statistic"].astype("string")
+    keys = "only " + rows["evidence_id"].astype("string")
+    summary = statistic.isin(GROUP_SUMMARIES).fillna(False)
+    unit = rows["unit"].astype("string").fillna("") if "unit" in rows else ""
+    keys[summary] = (statistic + "=" + rows["reported"].astype("string").fillna("") + " " + unit)[summary]
+    with_total = statistic.isin(RATE_STATISTICS).fillna(False) & rows["denominator"].notna()
+    printed = with_total & rows["numerator"].notna()
+    keys[printed] = rows.loc[printed, "numerator"].astype(int).astype(str)
+    if "compatible" in rows:  # an audited row: the only whole count that prints as its percentage
+        single = rows["compatible"].map(lambda c: isinstance(c, (tuple, list)) and len(c) == 1)
+        inferred = with_total & rows["numerator"].isna() & single
+        keys[inferred] = rows.loc[inferred, "compatible"].map(lambda c: str(c[0]))
+    return keys
 
 
 def same_findings(rows: pd.DataFrame) -> list[pd.DataFrame]:
@@ -134,7 +139,7 @@ def same_findings(rows: pd.DataFrame) -> list[pd.DataFrame]:
     printing: each group is one finding printed one or more times."""
     if rows.empty:
         return []
-    key = rows[FINDING_KEY].astype("string").fillna("").assign(value=[_value_key(r) for _, r in rows.iterrows()])
+    key = rows[FINDING_KEY].astype("string").fillna("").assign(value=_value_keys(rows))
     return [group for _, group in rows.groupby(list(key.to_dict("series").values()), sort=False)]
 
 

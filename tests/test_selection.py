@@ -104,3 +104,31 @@ def test_the_grade_findings_group_printings_by_the_same_rule(review):
     rated = {f.evidence_ids for f in certainty.findings(review) if f.note == "" and len(f.rows) == 1}
     group = tuple(repeated_finding(review)["evidence_id"])
     assert group in rated
+
+
+@pytest.mark.parametrize("chapter", [*chapters.DISEASE_CHAPTERS, chapters.OTHER_CHAPTER])
+def test_the_sources_sentence_counts_the_chapters_sources_in_words(review, chapter):
+    studies = chapters.studies_of(review, chapters.disease_rows(review, chapter))
+    text = chapters.sources_sentence(review, chapter)
+    total = len(review.tables["studies"])
+    assert text.startswith(chapters.of_all(len(studies), total).capitalize())
+    expected = {1: " without a control group", 2: "both without a control group"}.get(len(studies),
+                                                                                     "all without a control group")
+    assert expected in text and (len(studies) == 2) == ("both" in text), text
+    for label in studies["short_label"]:
+        assert chapters.fmt.markdown_text(label) in text
+
+
+def test_the_count_that_groups_printings_is_the_count_pooling_uses(review):
+    from rtxreview.pooling import EstimateError, events_and_total
+    rows = review.rows[review.rows["statistic"].isin(selection.RATE_STATISTICS)]
+    keys = selection._value_keys(rows)
+    inferred = 0
+    for (_, row), key in zip(rows.iterrows(), keys):
+        try:
+            events, _, how = events_and_total(row)
+            expected, inferred = str(events), inferred + (how != "printed")
+        except EstimateError:
+            expected = f"only {row['evidence_id']}"
+        assert key == expected, row["evidence_id"]
+    assert inferred, "the data hold percentages whose count is inferred"
