@@ -53,7 +53,7 @@ import pandas as pd
 from rtxreview.appraisal import NOT_APPRAISED, study_risk_of_bias
 from rtxreview.pooling import EstimateError, confidence_interval, events_and_total, not_pooled_text
 from rtxreview import text as fmt
-from rtxreview.selection import representative, same_findings
+from rtxreview.selection import doubtful_denominators, representative, same_findings
 
 START_LEVEL = 2
 LEVEL_NAMES = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -164,7 +164,11 @@ def _rate_rows(review) -> pd.DataFrame:
 
 def _single_finding(review, group: pd.DataFrame, note: str = "") -> Finding:
     row = representative(group)
+    doubtful = doubtful_denominators(review).get(row["evidence_id"])
     try:
+        if doubtful:
+            raise EstimateError(f"{DOUBTFUL_DENOMINATOR}the printed denominator {_total(row)} fails check "
+                                  f"{', '.join(doubtful)}")
         events, total, how = events_and_total(row)
         low, high = (float(v[0]) for v in confidence_interval([events], [total], method=review.ci_method))
         estimate = events / total
@@ -354,6 +358,9 @@ def inconsistency(finding: Finding) -> Domain:
 def imprecision(finding: Finding) -> Domain:
     if finding.estimate is None or finding.patients is None:
         how = finding.rows["events_source"].iloc[0] if len(finding.rows) else ""
+        if how.startswith(DOUBTFUL_DENOMINATOR):
+            # No usable estimate at all: as imprecise as a finding can be (rated, so that it is not read as unrated).
+            return _domain("imprecision", 2, f"no estimate and no interval: {how.removeprefix(DOUBTFUL_DENOMINATOR)}")
         return _domain("imprecision", None, f"count not known, so no interval: {how}")
     width = finding.ci_high - finding.ci_low
     events = finding.events
@@ -435,9 +442,17 @@ def _points(width: float) -> str:
 _per_100 = _points  # 'about 61 in 100 patients'
 
 
+DOUBTFUL_DENOMINATOR = "denominator contradicted: "  # marks a finding selection.doubtful_denominators names
+
+
+def _no_estimate_reason(finding: Finding) -> str:
+    how = str(finding.rows["events_source"].iloc[0]) if len(finding.rows) else ""
+    return how.removeprefix(DOUBTFUL_DENOMINATOR) if how.startswith(DOUBTFUL_DENOMINATOR) else "count not known"
+
+
 def estimate_text(finding: Finding) -> str:
     if finding.estimate is None:
-        return "not estimable (count not known)"
+        return f"not estimable ({_no_estimate_reason(finding)})"
     interval = f"({_percent(finding.ci_low)} to {_percent(finding.ci_high)})"
     if finding.pooled is not None:
         return f"{_percent(finding.estimate)} {interval}, pooled"
@@ -447,9 +462,11 @@ def estimate_text(finding: Finding) -> str:
 def statement(finding: Finding) -> str:
     """A plain-language statement in GRADE's wording for its certainty (Santesso et al. 2016)."""
     if finding.estimate is None:
-        return "No estimate: the count behind the printed percentage is not known."
+        reason = _no_estimate_reason(finding)
+        return ("No estimate: the count behind the printed percentage is not known." if reason == "count not known"
+                else f"No estimate: {reason} against the source's other figures.")
     what = (f"about {_per_100(finding.estimate)} in 100 patients ({_per_100(finding.ci_low)} to "
-            f"{_per_100(finding.ci_high)}) had {finding.outcome}")
+            f"{_per_100(finding.ci_high)}) {fmt.outcome_predicate(finding.outcome)}")
     n = len(finding.studies)
     where = f"in {n} uncontrolled {'series' if n > 1 else 'series'}"
     level = finding.level
@@ -473,7 +490,8 @@ def context_text(row) -> str:
     ci = "" if pd.isna(row["ci_low"]) else f" ({row['ci_low']:g}% to {row['ci_high']:g}%)"
     ident = f"PMID {int(row['pmid'])}" if pd.notna(row["pmid"]) else f"doi:{row['doi']}"
     return (f"{row['figure']:g}%{ci}; {row['studies']} {'study' if row['studies'] == 1 else 'studies'}, "
-            f"{row['patients']} patients; {row['regimen']}; definition: {row['response_definition']} "
+            f"{row['patients']} patients; {fmt.readable_text(row['regimen'])}; "
+            f"definition: {fmt.readable_text(row['response_definition'])} "
             f"({row['citation'].split('.')[0]}, {ident})")
 
 
@@ -647,7 +665,8 @@ def summary_of_findings_html(review, disease: str, *, title: str | None = None, 
              f'<p class="rtx-sof-empty">{caption}: no finding on a critical outcome (response).</p>']
     if len(important):
         levels = important["certainty"].value_counts()
-        rated = ", ".join(f"{n} {name}" for name, n in levels.items())
+        rated = (levels.index[0] if len(important) == 1 else f"all {levels.index[0]}" if len(levels) == 1 else
+                 ", ".join(f"{n} {name}" for name, n in levels.items()))
         parts.append(f'<details class="rtx-sof-more"><summary>Important outcomes (durability, harms, time to '
                      f"response): {len(important)} more {'finding' if len(important) == 1 else 'findings'}, "
                      f"certainty {html.escape(rated)}</summary>"

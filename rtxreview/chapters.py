@@ -20,7 +20,7 @@ from rtxreview.bottom_line import bottom_line, intro_bottom_lines  # noqa: F401 
 from rtxreview.selection import (  # noqa: F401 (the notebooks and tests reach them as chapters.*)
     DISEASE_CHAPTERS, DISEASE_NAMES, NOT_A_DISEASE, OTHER_CHAPTER, PATIENT_COUNT_OUTCOMES, RATE_STATISTICS,
     TOPIC_CHAPTERS, _estimable, _patients_with, chapter_diseases, chapter_index, chapter_rows, disease_name,
-    disease_rows, estimate_label, failing_checks_by_row, given_rituximab, one_per_finding, rate_rows, studies_of, topic_rows,
+    disease_rows, doubtful_denominators, estimate_label, failing_checks_by_row, given_rituximab, one_per_finding, rate_rows, studies_of, topic_rows,
     with_topics)
 from rtxreview.tables import STATISTIC_NAMES
 from rtxreview.text import listing, of_all, readable_unit  # noqa: F401
@@ -99,37 +99,48 @@ def sources_sentence(review, chapter: str) -> str:
 def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
     """The chapter's results, one row per finding (a count printed in the abstract and again in the
     results is one finding, :func:`rtxreview.selection.one_per_finding`): study, outcome, events/total,
-    proportion with its exact 95% CI, and the audit's verdict on each printing."""
+    proportion with its exact 95% CI, and the audit's verdict on each printing. A count whose printed
+    denominator a check contradicts is shown as printed, without a proportion."""
     findings = one_per_finding(rows)
     est = _estimable(review, findings)
-    if est.empty:
+    doubtful = doubtful_denominators(review)
+    contradicted = findings[findings["evidence_id"].isin(doubtful) & findings["numerator"].notna()]
+    if est.empty and contradicted.empty:
         return HTML(f"<p><em>No {html.escape(caption.lower())} with a count and a denominator.</em></p>")
     verdicts = dict(zip(rows["evidence_id"], tables.shown_verdicts(rows)))
     locations = dict(zip(rows["evidence_id"], rows["location"]))
     printings = dict(zip(findings["evidence_id"], findings["printings"]))
     failing = failing_checks_by_row(review)
 
-    def finding_cell(r) -> str:
-        ids = printings[r.evidence_id]
+    def finding_cell(evidence_id: str, label: str) -> str:
+        ids = printings[evidence_id]
         if len(ids) == 1:
-            return html.escape(r.label)
+            return html.escape(label)
         places = pd.Series([str(locations[i]) for i in ids]).value_counts(sort=False)
         where = "; ".join(place + (f" ×{n}" if n > 1 else "") for place, n in places.items())
-        return (f'{html.escape(r.label)}<div class="rtx-explanation">Printed {fmt.number_word(len(ids))} times '
+        return (f'{html.escape(label)}<div class="rtx-explanation">Printed {fmt.number_word(len(ids))} times '
                 f"({html.escape(where)})</div>")
 
-    def verdict_cell(r) -> str:
-        ids = printings[r.evidence_id]
+    def verdict_cell(evidence_id: str) -> str:
+        ids = printings[evidence_id]
         checks = sorted({c for i in ids for c in failing.get(i, [])})
         return "".join(tables.verdict_badge(v) for v in dict.fromkeys(verdicts[i] for i in ids)) + _failing_note(checks)
 
     head = "".join(f"<th>{h}</th>" for h in ("Finding", "Events/total", "Proportion (95% CI)", "Verdict"))
     body = "".join(
-        f"<tr><td>{finding_cell(r)}</td><td>{r.events}/{r.total}"
+        f"<tr><td>{finding_cell(r.evidence_id, r.label)}</td><td>{r.events}/{r.total}"
         f"{'' if r.events_source == 'printed' else ' (events inferred)'}</td>"
         f"<td>{fmt.pct(r.events / r.total if r.total else 0)} ({fmt.ci_text(r.ci_low, r.ci_high)})</td>"
-        f"<td>{verdict_cell(r)}</td></tr>"
+        f"<td>{verdict_cell(r.evidence_id)}</td></tr>"
         for r in est.itertuples())
+    body += "".join(
+        f"<tr><td>{finding_cell(r.evidence_id, estimate_label(review.row(r.evidence_id)))}</td>"
+        f"<td>{int(r.numerator)}/{int(r.denominator)}"
+        f"{' (denominator inferred)' if r.denominator_source == 'inferred' else ' as printed'}</td>"
+        f"<td>not estimated: the denominator is contradicted by the source's other figures "
+        f"(check {html.escape(', '.join(doubtful[r.evidence_id]))})</td>"
+        f"<td>{verdict_cell(r.evidence_id)}</td></tr>"
+        for r in contradicted.itertuples())
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
@@ -241,7 +252,8 @@ def definitions_table(table: pd.DataFrame, caption: str) -> HTML:
     columns = [("outcome", "Outcome"), ("source", "Source"), ("term", "Term"), ("definition", "Definition"),
                ("versus_standard", "Against the standard")]
     head = "".join(f"<th>{title}</th>" for _, title in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(r[c]) else str(r[c]))}</td>" for c, _ in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if pd.isna(r[c]) else fmt.readable_text(str(r[c])))}</td>"
+                                    for c, _ in columns)
                    + "</tr>" for _, r in table.iterrows())
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr>'
@@ -393,15 +405,29 @@ def comparisons(review, rows: pd.DataFrame) -> pd.DataFrame:
         diff, low, high = difference_interval(kb, nb, ka, na)
         out.append(dict(evidence_id=link.evidence_id, description=link.description, a=estimate_label(a),
                         b=estimate_label(b), ka=ka, na=na, kb=kb, nb=nb, diff=diff, low=low, high=high,
-                        printed=review.row(link.evidence_id).reported))
+                        printed=review.row(link.evidence_id).reported, groups=(link.group_a, link.group_b)))
     return pd.DataFrame(out)
 
 
 def show_comparisons(review, rows: pd.DataFrame) -> None:
-    found = comparisons(review, rows)
-    if found.empty:
+    text = comparisons_markdown(review, rows)
+    if not text:
         nothing("No source compares two groups of this chapter's patients.")
         return
+    display(Markdown(text))
+
+
+def comparisons_markdown(review, rows: pd.DataFrame) -> str:
+    """Each two-group comparison among ``rows`` as a Markdown item ('' when there is none)."""
+    found = comparisons(review, rows)
+    if found.empty:
+        return ""
+    failing = failing_checks_by_row(review)
+
+    def checked(groups) -> str:
+        checks = sorted({c for g in groups for c in failing.get(g, [])})
+        return (f" A check on these groups' counts fails ({', '.join(checks)}): the comparison is only as sound as "
+                "the groups (see the reproducibility audit)." if checks else "")
     lines = [f"- **{fmt.markdown_text(fmt.readable_label(c.description))}.** {fmt.markdown_text(c.a)}: {c.ka}/{c.na} "
              f"({fmt.pct(c.ka / c.na)}); {fmt.markdown_text(c.b)}: {c.kb}/{c.nb} ({fmt.pct(c.kb / c.nb)}). "
              f"Difference (second minus first) {fmt.signed_points(c.diff)} percentage points, 95% CI "
@@ -409,9 +435,9 @@ def show_comparisons(review, rows: pd.DataFrame) -> None:
              f"“{fmt.markdown_text(c.printed)}”."
              + (" The interval includes no difference, but a test that finds no significant difference does not "
                 "show that the groups are equivalent: the interval shows which differences the data still allow."
-                if c.low <= 0 <= c.high else "")
+                if c.low <= 0 <= c.high else "") + checked(c.groups)
              for c in found.itertuples()]
-    display(Markdown("\n".join(lines)))
+    return "\n".join(lines)
 
 
 def show_study_cards(review) -> None:

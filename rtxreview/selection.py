@@ -82,7 +82,13 @@ def _patients_with(review, study_id: str, diseases) -> int | None:
     rows = review.select(studies=[study_id], diseases=diseases, contexts=["baseline"], statistics=["count", "percent"])
     rows = rows[rows["outcome"].isin(PATIENT_COUNT_OUTCOMES) | rows["outcome"].str.startswith("developed")]
     counts = rows.dropna(subset=["numerator"]).groupby("disease")["numerator"].max()
-    return int(counts.sum()) if len(counts) else None
+    if len(counts):
+        return int(counts.sum())
+    # A study all of whose rows are on these diseases enrolled only patients with them.
+    own = set(review.select(studies=[study_id])["disease"]) - set(NOT_A_DISEASE)
+    if own and own <= set(diseases):
+        return int(review.study(study_id)["patients_enrolled"])
+    return None
 
 
 def rate_rows(rows: pd.DataFrame, topics=("response",), contexts=("result",), rituximab: bool | None = True
@@ -178,6 +184,25 @@ def failing_check_rows(review) -> dict[str, tuple[set[str], set[str]]]:
             for check_id in failing}
 
 
+def doubtful_denominators(review) -> dict[str, list[str]]:
+    """Rows whose printed denominator alone a failing check contradicts (the check's only part is
+    ``id:denominator``, as in "responders with other diseases do not exceed the patients with them"):
+    no proportion is estimated from such a denominator. A check with several parts does not say
+    which is wrong and marks none here."""
+    results = getattr(review, "checks", None)
+    if results is None:
+        return {}
+    failing = set(results.loc[results["status"] == "fail", "check_id"])
+    found: dict[str, list[str]] = {}
+    if not failing:
+        return found
+    for check in review.tables["checks"].itertuples():
+        terms = str(check.parts).split()
+        if check.check_id in failing and len(terms) == 1 and terms[0].endswith(":denominator"):
+            found.setdefault(terms[0].rsplit(":", 1)[0], []).append(check.check_id)
+    return found
+
+
 def failing_checks_by_row(review) -> dict[str, list[str]]:
     """For each evidence row, the failing arithmetic checks it is a part or the total of."""
     found: dict[str, list[str]] = {}
@@ -196,8 +221,11 @@ def _estimable(review, rows: pd.DataFrame) -> pd.DataFrame:
     """Estimates (events, total, exact CI) of the rows whose events are known or uniquely inferred."""
     from rtxreview.pooling import EstimateError, events_and_total
     audited = review.audit.set_index("evidence_id", drop=False)
+    doubtful = doubtful_denominators(review)
     keep = []
     for eid in rows["evidence_id"]:
+        if eid in doubtful:
+            continue
         try:
             events_and_total(audited.loc[eid])
             keep.append(eid)

@@ -104,6 +104,14 @@ def markdown_text(text) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
+def outcome_predicate(outcome: str) -> str:
+    """What the patients did, for 'about 20 in 100 patients …': 'had relapse', 'were in remission'
+    (a state), 'died' (death)."""
+    if outcome.startswith("in "):
+        return f"were {outcome}"
+    return "died" if outcome == "death" else f"had {outcome}"
+
+
 def listing(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     items = list(items)
@@ -135,6 +143,18 @@ _ONE = {"1", "one", "a single"}
 def readable_latex(text: str) -> str:
     """'$14.3 \\pm 8.9 \\times 10^9/L$' -> '14.3 ± 8.9 × 10⁹/L'; text without '$' is unchanged."""
     return re.sub(r"\$([^$]+)\$", lambda m: _formula(m.group(1)), text)
+
+
+# A power of ten whose superscript a copy lost: '× 109/L' and 'x 10(9)' (no one writes ×109/L).
+_LOST_POWER = re.compile(r"([×x]\s?)10\(?(9|12)\)?(?=\s?(?:/|cells))")
+
+
+def readable_text(text: str) -> str:
+    """Quoted text as a reader should see it: source LaTeX as text, units as printed
+    ('mg/m2' -> 'mg/m²') and a power of ten whose superscript was lost in a copy restored
+    ('≥ 100 × 109/L' -> '≥ 100 × 10⁹/L'). The data keep the verbatim text."""
+    text = _LOST_POWER.sub(lambda m: m.group(1).replace("x", "×") + "10" + _POWERS[m.group(2)], readable_latex(text))
+    return readable_unit(text)
 
 
 def _formula(formula: str) -> str:

@@ -132,3 +132,63 @@ def test_the_count_that_groups_printings_is_the_count_pooling_uses(review):
             expected = f"only {row['evidence_id']}"
         assert key == expected, row["evidence_id"]
     assert inferred, "the data hold percentages whose count is inferred"
+
+
+def test_only_a_denominator_that_a_failing_check_contradicts_alone_is_doubtful(review):
+    doubtful = selection.doubtful_denominators(review)
+    status = review.checks.set_index("check_id")["status"]
+    checks = review.tables["checks"].set_index("check_id")
+    expected = {}
+    for check_id, check in checks.iterrows():
+        terms = check["parts"].split()
+        if len(terms) == 1 and terms[0].endswith(":denominator") and status[check_id] == "fail":
+            expected.setdefault(terms[0].split(":")[0], []).append(check_id)
+    assert doubtful == expected and doubtful, "the data hold a denominator that a failing check contradicts"
+    several = [c for c, check in checks.iterrows() if status[c] == "fail" and len(check["parts"].split()) > 1]
+    assert several, "the data hold a failing check with several parts"
+    for check_id in several:  # which of several parts is wrong is not known: none is marked
+        for term in checks.at[check_id, "parts"].split():
+            assert check_id not in doubtful.get(term.split(":")[0], [])
+
+
+def test_no_proportion_is_estimated_from_a_contradicted_denominator(review):
+    doubtful = selection.doubtful_denominators(review)
+    rows = review.rows[review.rows["evidence_id"].isin(doubtful) & selection.proportions(review.rows)
+                       & review.rows["numerator"].notna()]
+    assert len(rows), "a count with its denominator is among them"
+    assert chapters._estimable(review, rows).empty
+    page = chapters.results_table(review, rows, "Relapse").data
+    row = rows.iloc[0]
+    assert f"{int(row['numerator'])}/{int(row['denominator'])}" in page and not re.search(r"\d\.\d%", page)
+    assert "not estimated" in page
+    finding = next(f for f in certainty.findings(review) if row["evidence_id"] in f.evidence_ids)
+    assert finding.estimate is None and finding.ci_low is None
+    assert doubtful[row["evidence_id"]][0] in certainty.estimate_text(finding)
+    assert "about" not in certainty.statement(finding)
+
+
+def test_a_comparison_says_when_a_check_on_its_groups_fails(review):
+    found = chapters.comparisons(review, review.rows)
+    failing = chapters.failing_checks_by_row(review)
+    flagged = [c for c in found.itertuples() if any(g in failing for g in c.groups)]
+    clean = [c for c in found.itertuples() if not any(g in failing for g in c.groups)]
+    assert flagged and clean, "the data hold comparisons with and without a failing check on their groups"
+    for comparison, expect in ((flagged[0], True), (clean[0], False)):
+        rows = review.rows[review.rows["evidence_id"].eq(comparison.evidence_id)]
+        text = chapters.comparisons_markdown(review, rows)
+        assert ("A check on these groups' counts fails" in text) is expect, text
+        for check in {c for g in comparison.groups for c in failing.get(g, [])}:
+            assert check in text
+
+
+def test_a_study_only_on_a_chapters_diseases_has_all_its_patients_with_them(review):
+    single = 0
+    for study_id, study in review.tables["studies"].set_index("study_id").iterrows():
+        own = set(review.select(studies=[study_id])["disease"]) - set(selection.NOT_A_DISEASE)
+        for chapter in [*chapters.DISEASE_CHAPTERS, chapters.OTHER_CHAPTER]:
+            diseases = chapters.chapter_diseases(review, chapter)
+            if own and own <= set(diseases):
+                single += 1
+                assert selection._patients_with(review, study_id, diseases) == study["patients_enrolled"]
+                assert "not stated" not in chapters.sources_sentence(review, chapter).split(study["short_label"])[1][:80]
+    assert single, "the data hold a study on one disease only"

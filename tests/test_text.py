@@ -113,3 +113,34 @@ def test_signed_points_use_a_true_minus_and_half_up():
 def test_p_values_have_two_significant_digits():
     assert [text.p_text(p) for p in (0.0394, 0.2, 0.00099, None)] == [
         "p = 0.039", "p = 0.20", "p < 0.001", "p not estimable"]
+
+
+@pytest.mark.parametrize("quoted, shown", [
+    ("CR: platelet count ≥ 100 × 109/L and absence of bleeding", "CR: platelet count ≥ 100 × 10⁹/L and absence of bleeding"),
+    ("platelet count > 150 x 10(9) cells/L", "platelet count > 150 × 10⁹ cells/L"),
+    (r"PLT $>100 \times 10^9/L$", "PLT >100 × 10⁹/L"),
+    ("100 mg or 100 mg/m2 weekly", "100 mg or 100 mg/m² weekly"),
+    ("x 109 patients were screened", "x 109 patients were screened"),  # a count, not a lost power
+    ("a dose of 109 mg/kg", "a dose of 109 mg/kg"),
+])
+def test_quoted_text_is_shown_readably_and_only_lost_powers_are_restored(quoted, shown):
+    assert text.readable_text(quoted) == shown
+
+
+def test_definitions_and_references_show_readable_units():
+    from conftest import DATA_DIR
+    from rtxreview import appraisal, certainty, chapters
+    from rtxreview.report import load_review
+    review = load_review(DATA_DIR)
+    definitions = appraisal.definitions_by_disease(review.tables, "ITP")
+    assert definitions["definition"].str.contains(r"× 109/L|\\times").any(), "the data keep the verbatim text"
+    page = chapters.definitions_table(definitions, "ITP").data
+    assert "× 109/L" not in page and "\\times" not in page and "× 10⁹/L" in page
+    sof = certainty.summary_of_findings_html(review, "ITP")
+    assert "10(9)" not in sof and "× 109/L" not in sof
+
+
+@pytest.mark.parametrize("outcome, predicate", [("relapse", "had relapse"), ("in remission", "were in remission"),
+                                                ("death", "died"), ("complete response", "had complete response")])
+def test_an_outcome_reads_as_what_the_patients_did(outcome, predicate):
+    assert text.outcome_predicate(outcome) == predicate
