@@ -46,6 +46,9 @@ def bottom_line(review, chapter: str, brief: bool = False) -> str:
     return "\n".join([lead, "", *items, "", NO_CONTROL])
 
 
+INFERRED_MARK = "†"
+
+
 def _in_whom(review, chapter: str, studies: pd.DataFrame) -> str:
     parts = []
     for study_id, study in studies.iterrows():
@@ -68,24 +71,37 @@ def _what_regimen(studies: pd.DataFrame) -> str:
 
 
 def _how_often(review, rows: pd.DataFrame) -> str:
-    est = _estimable(review, one_per_finding(rate_rows(rows)))
-    if not len(est):
+    """The response figures with rituximab among ``rows``, as the summary of findings has them: one
+    per finding (a figure printed twice is one), a group followed at several visits at its latest, a
+    share of treatment uses said to be one; counts the review inferred are marked."""
+    from rtxreview import certainty
+    ids = set(rate_rows(rows)["evidence_id"])
+    chosen = [f for f in certainty.findings(review)
+              if f.pooled is None and f.rituximab and f.estimate is not None and set(f.evidence_ids) & ids]
+    chosen, _ = certainty.latest_visits(review, chosen)
+    if not chosen:
         return "No source gives a response count with its denominator for rituximab."
-    est = est.merge(rows[["evidence_id", "outcome"]], on="evidence_id")
+    inferred = {f.finding_id for f in chosen
+                if str(f.rows["events_source"].iloc[0]) != "printed"
+                or review.row(f.finding_id)["denominator_source"] == "inferred"}
+
+    def count(f) -> str:
+        return (f"{f.events} of {f.patients}{'' if f.counts == 'patients' else ' ' + f.counts}"
+                f"{INFERRED_MARK if f.finding_id in inferred else ''}")
     parts = []
-    for outcome, group in est.groupby("outcome", sort=False):
-        share = group.events / group.total
-        lo, hi = group.loc[share.idxmin()], group.loc[share.idxmax()]
-        counts = (f"{lo.events} of {lo.total}" if len(group) == 1 else
-                  f"{lo.events} of {lo.total} to {hi.events} of {hi.total}")
+    for outcome in dict.fromkeys(f.outcome for f in chosen):
+        group = sorted((f for f in chosen if f.outcome == outcome), key=lambda f: f.estimate)
+        counts = count(group[0]) if len(group) == 1 else f"{count(group[0])} to {count(group[-1])}"
         name = fmt.markdown_text(outcome)
         # A state ("in remission") follows its count: "17 of 20 in remission", not "in remission in 17 of 20".
         phrase = f"{counts} {name}" if outcome.startswith("in ") else f"{name} in {counts}"
+        sources = {s for f in group for s in f.studies}
         parts.append(phrase if len(group) == 1 else
-                     f"{phrase} ({fmt.plural(len(group), 'figure')} from {fmt.plural(group['study'].nunique(), 'source')})")
+                     f"{phrase} ({fmt.plural(len(group), 'figure')} from {fmt.plural(len(sources), 'source')})")
     differ = (" Definitions, time points and denominators differ between sources (see the results)."
-              if est["study"].nunique() > 1 else "")
-    return "With rituximab, the sources report " + listing(parts) + "." + differ
+              if len({s for f in chosen for s in f.studies}) > 1 else "")
+    marked = f" {INFERRED_MARK} Inferred by the review, not printed (see the results)." if inferred else ""
+    return "With rituximab, the sources report " + listing(parts) + "." + differ + marked
 
 
 def _value_phrase(row: pd.Series) -> str:

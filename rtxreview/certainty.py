@@ -53,7 +53,7 @@ import pandas as pd
 from rtxreview.appraisal import NOT_APPRAISED, study_risk_of_bias
 from rtxreview.pooling import EstimateError, confidence_interval, events_and_total, not_pooled_text
 from rtxreview import text as fmt
-from rtxreview.selection import doubtful_denominators, representative, same_findings
+from rtxreview.selection import counted, doubtful_denominators, representative, same_findings
 
 START_LEVEL = 2
 LEVEL_NAMES = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -107,6 +107,7 @@ class Finding:
     note: str = ""
     rituximab: bool = True
     domains: list[Domain] = field(default_factory=list)
+    counts: str = "patients"  # what the denominators count (counting.csv): patients or treatment uses
 
     @property
     def studies(self) -> list[str]:
@@ -159,7 +160,9 @@ def _rate_rows(review) -> pd.DataFrame:
     a bare percentage is a finding too, rated 'not estimable' when its count is not known."""
     from rtxreview.selection import proportions
     rows = review.rows
-    return rows[(rows["context"] == "result") & proportions(rows, require_denominator=False)]
+    events = [eid for eid, what in counted(review).items() if what == "events"]  # shares of events, not patients
+    return rows[(rows["context"] == "result") & proportions(rows, require_denominator=False)
+                & ~rows["evidence_id"].isin(events)]
 
 
 def _single_finding(review, group: pd.DataFrame, note: str = "") -> Finding:
@@ -179,7 +182,7 @@ def _single_finding(review, group: pd.DataFrame, note: str = "") -> Finding:
                            "ci_low": low, "ci_high": high, "events_source": how}])
     return Finding(finding_id=row["evidence_id"], disease=row["disease"], outcome=row["outcome"], label=_label(row),
                    rows=frame, evidence_ids=tuple(group["evidence_id"]), estimate=estimate, ci_low=low,
-                   ci_high=high, note=note,
+                   ci_high=high, note=note, counts=counted(review).get(row["evidence_id"], "patients"),
                    rituximab=bool(RITUXIMAB.search(str(row["intervention"])))
                    if pd.notna(row["intervention"]) else False)
 
@@ -205,7 +208,14 @@ def _pooled_finding(review, result: dict, occurrences: dict[str, tuple]) -> Find
                    evidence_ids=evidence_ids, estimate=float(pooled["estimate"]), ci_low=float(pooled["ci_low"]),
                    ci_high=float(pooled["ci_high"]),
                    pooled={k: _pooled_value(result, k) for k in ("i2", "tau2", "pi_low", "pi_high", "q_p", "p_q", "k",
-                                                                "method")})
+                                                                "method")},
+                   counts=_pooled_counts(review, members["evidence_id"]))
+
+
+def _pooled_counts(review, evidence_ids) -> str:
+    """Patients, unless every pooled denominator counts the same other thing (counting.csv)."""
+    what = {counted(review).get(e, "patients") for e in evidence_ids}
+    return what.pop() if len(what) == 1 else " or ".join(sorted(what))
 
 
 def findings(review) -> list[Finding]:
@@ -364,8 +374,8 @@ def imprecision(finding: Finding) -> Domain:
         return _domain("imprecision", None, f"count not known, so no interval: {how}")
     width = finding.ci_high - finding.ci_low
     events = finding.events
-    parts = [f"{finding.patients} patients, {events} with the outcome" if events is not None
-             else f"{finding.patients} patients",
+    parts = [f"{finding.patients} {finding.counts}, {events} with the outcome" if events is not None
+             else f"{finding.patients} {finding.counts}",
              f"95% CI {_percent(finding.ci_low)} to {_percent(finding.ci_high)} ({_points(width)} points wide)"]
     if events == 0:
         parts.append("no events")
@@ -465,8 +475,12 @@ def statement(finding: Finding) -> str:
         reason = _no_estimate_reason(finding)
         return ("No estimate: the count behind the printed percentage is not known." if reason == "count not known"
                 else f"No estimate: {reason} against the source's other figures.")
-    what = (f"about {_per_100(finding.estimate)} in 100 patients ({_per_100(finding.ci_low)} to "
-            f"{_per_100(finding.ci_high)}) {fmt.outcome_predicate(finding.outcome)}")
+    if finding.counts == "patients":
+        what = (f"about {_per_100(finding.estimate)} in 100 patients ({_per_100(finding.ci_low)} to "
+                f"{_per_100(finding.ci_high)}) {fmt.outcome_predicate(finding.outcome)}")
+    else:  # a patient may count more than once: the figure is of the uses, not of patients
+        what = (f"about {_per_100(finding.estimate)} in 100 {finding.counts} ({_per_100(finding.ci_low)} to "
+                f"{_per_100(finding.ci_high)}; {finding.counts}, not patients) were followed by {finding.outcome}")
     n = len(finding.studies)
     where = f"in {n} uncontrolled {'series' if n > 1 else 'series'}"
     level = finding.level
@@ -600,7 +614,7 @@ def summary_of_findings(review, disease: str, *, rituximab_only: bool = True, ou
         rows.append({
             "finding_id": finding.finding_id, "outcome": finding.label,
             "studies_and_patients": f"{k} {'study' if k == 1 else 'studies'}"
-                                    + ("" if patients is None else f" ({patients} patients)"),
+                                    + ("" if patients is None else f" ({patients} {finding.counts})"),
             "estimate": estimate_text(finding), "certainty": certainty, "footnotes": notes,
             "statement": statement(finding),
             "wider_literature": [context_text(r) for _, r in literature.iterrows()],

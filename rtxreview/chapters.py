@@ -20,7 +20,7 @@ from rtxreview.bottom_line import bottom_line, intro_bottom_lines  # noqa: F401 
 from rtxreview.selection import (  # noqa: F401 (the notebooks and tests reach them as chapters.*)
     DISEASE_CHAPTERS, DISEASE_NAMES, NOT_A_DISEASE, OTHER_CHAPTER, PATIENT_COUNT_OUTCOMES, RATE_STATISTICS,
     TOPIC_CHAPTERS, _estimable, _patients_with, chapter_diseases, chapter_index, chapter_rows, disease_name,
-    disease_rows, doubtful_denominators, estimate_label, failing_checks_by_row, given_rituximab, one_per_finding, rate_rows, studies_of, topic_rows,
+    counted, disease_rows, doubtful_denominators, estimate_label, failing_checks_by_row, given_rituximab, one_per_finding, rate_rows, studies_of, topic_rows,
     with_topics)
 from rtxreview.tables import STATISTIC_NAMES
 from rtxreview.text import listing, of_all, readable_unit  # noqa: F401
@@ -104,8 +104,11 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
     findings = one_per_finding(rows)
     est = _estimable(review, findings)
     doubtful = doubtful_denominators(review)
+    counts = counted(review)
     contradicted = findings[findings["evidence_id"].isin(doubtful) & findings["numerator"].notna()]
-    if est.empty and contradicted.empty:
+    events = findings[findings["evidence_id"].map(counts).eq("events") & findings["numerator"].notna()
+                      & ~findings["evidence_id"].isin(doubtful)]
+    if est.empty and contradicted.empty and events.empty:
         return HTML(f"<p><em>No {html.escape(caption.lower())} with a count and a denominator.</em></p>")
     verdicts = dict(zip(rows["evidence_id"], tables.shown_verdicts(rows)))
     locations = dict(zip(rows["evidence_id"], rows["location"]))
@@ -129,6 +132,7 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
     head = "".join(f"<th>{h}</th>" for h in ("Finding", "Events/total", "Proportion (95% CI)", "Verdict"))
     body = "".join(
         f"<tr><td>{finding_cell(r.evidence_id, r.label)}</td><td>{r.events}/{r.total}"
+        f"{' ' + counts[r.evidence_id] if r.evidence_id in counts else ''}"
         f"{'' if r.events_source == 'printed' else ' (events inferred)'}</td>"
         f"<td>{fmt.pct(r.events / r.total if r.total else 0)} ({fmt.ci_text(r.ci_low, r.ci_high)})</td>"
         f"<td>{verdict_cell(r.evidence_id)}</td></tr>"
@@ -141,6 +145,11 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
         f"(check {html.escape(', '.join(doubtful[r.evidence_id]))})</td>"
         f"<td>{verdict_cell(r.evidence_id)}</td></tr>"
         for r in contradicted.itertuples())
+    body += "".join(
+        f"<tr><td>{finding_cell(r.evidence_id, estimate_label(review.row(r.evidence_id)))}</td>"
+        f"<td>{int(r.numerator)}/{int(r.denominator)} events</td><td>{fmt.pct(r.numerator / r.denominator)} of "
+        f"events (no interval: one patient may have several)</td><td>{verdict_cell(r.evidence_id)}</td></tr>"
+        for r in events.itertuples())
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")

@@ -184,6 +184,13 @@ def failing_check_rows(review) -> dict[str, tuple[set[str], set[str]]]:
             for check_id in failing}
 
 
+def counted(review) -> dict[str, str]:
+    """What each row's denominator counts when it is not patients (``counting.csv``): 'treatment
+    uses' (a patient may count more than once) or 'events' (one patient may have several)."""
+    table = getattr(review, "tables", {}).get("counting")
+    return {} if table is None else dict(zip(table["evidence_id"], table["counted"]))
+
+
 def doubtful_denominators(review) -> dict[str, list[str]]:
     """Rows whose printed denominator alone a failing check contradicts (the check's only part is
     ``id:denominator``, as in "responders with other diseases do not exceed the patients with them"):
@@ -222,9 +229,10 @@ def _estimable(review, rows: pd.DataFrame) -> pd.DataFrame:
     from rtxreview.pooling import EstimateError, events_and_total
     audited = review.audit.set_index("evidence_id", drop=False)
     doubtful = doubtful_denominators(review)
+    events = {eid for eid, what in counted(review).items() if what == "events"}
     keep = []
     for eid in rows["evidence_id"]:
-        if eid in doubtful:
+        if eid in doubtful or eid in events:  # no interval: see results_table
             continue
         try:
             events_and_total(audited.loc[eid])

@@ -955,6 +955,17 @@ def _path_problem(data_dir: Path, resource: dict) -> Problem:
                    "inline data and multipart paths are not read here)")
 
 
+def _counting_problems(path: str, counting: pd.DataFrame, evidence: pd.DataFrame) -> list[Problem]:
+    """A row of counting.csv says what a denominator counts: its evidence row must have one. (An id
+    that names no evidence row is the foreign key's problem.)"""
+    with_denominator = set(evidence.loc[evidence["denominator"].notna(), "evidence_id"])
+    known = set(evidence["evidence_id"])
+    return [Problem(path, line, evidence_id, "evidence_id", evidence_id,
+                    "names an evidence row without a denominator: only a denominator counts uses or events")
+            for line, evidence_id in zip(counting.index.tolist(), counting["evidence_id"].tolist())
+            if evidence_id in known and evidence_id not in with_denominator]
+
+
 def validate_package(data_dir: str | Path) -> dict[str, pd.DataFrame]:
     """Validate every resource of the package; return typed frames or raise DataValidationError.
 
@@ -1001,6 +1012,8 @@ def validate_package(data_dir: str | Path) -> dict[str, pd.DataFrame]:
             evidence = raw_tables.get("evidence", pd.DataFrame(columns=["evidence_id", "denominator", "numerator",
                                                                         "reported"]))
             problems += _check_term_problems(path, typed[name], evidence, not_read.get("evidence"), unchecked)
+    if "counting" in typed and "evidence" in typed:
+        problems += _counting_problems(str(data_dir / "counting.csv"), typed["counting"], typed["evidence"])
     problems += _unchecked_problems(unchecked)
     if problems:
         unique = list(dict.fromkeys(problems))

@@ -106,8 +106,24 @@ def test_a_state_follows_its_count_and_an_event_precedes_it(review):
     assert len(state), "the data hold a state outcome ('in remission') with its denominator"
     outcome = state["outcome"].iloc[0]
     text = bl._how_often(review, rows[rows["outcome"].eq(outcome) & chapters.given_rituximab(rows)])
-    assert re.search(rf"\d+ of \d+ {re.escape(outcome)}\b", text) and f"{outcome} in " not in text, text
+    assert re.search(rf"\d+ of \d+†? {re.escape(outcome)}\b", text) and f"{outcome} in " not in text, text
     events = chapters.rate_rows(rows)
     event = events[~events["outcome"].str.startswith("in ")]["outcome"].iloc[0]
     text = bl._how_often(review, rows[rows["outcome"].eq(event)])
     assert f"{event} in " in text, text
+
+
+def test_how_often_marks_inferred_counts_and_names_what_a_denominator_counts(review):
+    import pandas as pd
+    rows = chapters.with_topics(review)
+    text = bl._how_often(review, rows)
+    counting = review.tables["counting"]
+    uses = set(counting.loc[counting["counted"].eq("treatment uses"), "evidence_id"])
+    response = set(chapters.rate_rows(rows)["evidence_id"])
+    assert uses & response, "the data hold a response counted in treatment uses"
+    assert re.search(r"\d+ of \d+ treatment uses", text), text
+    assert bl.INFERRED_MARK in text and "Inferred by the review" in text
+    printed = [e for e in response if review.row(e)["denominator_source"] == "stated"
+               and pd.notna(review.row(e)["numerator"])]
+    assert printed, "the data hold a response printed with its count and group size"
+    assert bl.INFERRED_MARK not in bl._how_often(review, rows[rows["evidence_id"].isin(printed)])

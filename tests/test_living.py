@@ -53,8 +53,9 @@ def keep_studies(folder: Path, studies: set[str]) -> None:
     linked = derivations[["evidence_id", "group_a", "group_b"]].apply(
         lambda col: col.eq("") | col.isin(kept)).all(axis=1)
     write(folder, "derivations", derivations[linked])
-    pooling = read(folder, "pooling")
-    write(folder, "pooling", pooling[pooling["evidence_id"].isin(kept)])
+    for name in ("pooling", "counting"):
+        frame = read(folder, name)
+        write(folder, name, frame[frame["evidence_id"].isin(kept)])
 
 
 def rename_ids(folder: Path) -> dict[str, str]:

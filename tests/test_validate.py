@@ -94,7 +94,7 @@ def assert_refused(capsys, data_dir: Path, table: str, line: int | None, column:
 def test_real_data_package_is_valid():
     tables = validate_package(DATA_DIR)
     assert set(tables) == {"studies", "evidence", "patients", "checks", "derivations", "pooling", "outcomes",
-                           "plausibility", "appraisal",
+                           "plausibility", "counting", "appraisal",
                            "definitions", "context", "certainty_judgements"}
     result = run_validate(DATA_DIR)
     assert result.returncode == 0, result.stderr
@@ -283,3 +283,32 @@ def test_a_resource_that_is_not_a_file_of_the_data_folder_is_refused(data_copy, 
     shown = path if isinstance(path, str) else repr(path)
     assert (f"{descriptor}: resource evidence, column 'path', value {shown!r}: must be the name of a file in the "
             "data folder") in result.stderr
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("counted", "cycles", "not one of the allowed values"),
+    ("evidence_id", "nobody-999", "evidence"),
+    ("reason", "", "required"),
+])
+def test_a_bad_counting_row_is_refused_naming_file_row_and_column(data_copy, column, value, message):
+    path = data_copy / "counting.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[1, column] = value
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as info:
+        validate_package(data_copy)
+    text = str(info.value)
+    assert "counting.csv" in text and column in text and "line 3" in text and message in text, text
+
+
+def test_only_a_row_with_a_denominator_can_say_what_it_counts(data_copy):
+    evidence = pd.read_csv(data_copy / "evidence.csv", dtype=str, keep_default_na=False)
+    without = evidence.loc[evidence["denominator"].eq(""), "evidence_id"].iloc[0]
+    path = data_copy / "counting.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame.loc[0, "evidence_id"] = without
+    frame.to_csv(path, index=False)
+    with pytest.raises(DataValidationError) as info:
+        validate_package(data_copy)
+    text = str(info.value)
+    assert "counting.csv" in text and "line 2" in text and without in text and "without a denominator" in text, text
