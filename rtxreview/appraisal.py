@@ -202,8 +202,9 @@ def study_risk_of_bias(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
     JBI gives no summary score (Munn et al. advise against one), but GRADE needs a judgement per
     study, so this review states a rule: *high* when a question on how patients were selected or
-    analysed (Q4 consecutive, Q5 complete inclusion, Q10 statistics) is answered no, or when fewer
-    than half of the applicable questions are answered yes; *low* when every applicable question is
+    analysed (Q4 consecutive, Q5 complete inclusion, Q10 statistics) is answered no, or when none of
+    them is answered yes (unclear throughout), or when fewer than half of the applicable questions are
+    answered yes; *low* when every applicable question is
     yes; *some concerns* otherwise; *not yet appraised* without rows.
     """
     rows = appraisal_rows(tables)
@@ -223,6 +224,9 @@ def _level(answers: pd.Series, counts: dict, applicable: int) -> dict:
     failed = [q for q in SELECTION_AND_ANALYSIS if answers.get(q) == "no"]
     if failed:
         return {"level": "high", "reason": f"{', '.join(failed)} answered no"}
+    asked = [q for q in SELECTION_AND_ANALYSIS if answers.get(q) not in (None, "not applicable")]
+    if asked and not any(answers.get(q) == "yes" for q in asked):  # unclear throughout is no reassurance
+        return {"level": "high", "reason": f"none of {', '.join(asked)} (selection and analysis) answered yes"}
     if counts["yes"] * 2 < applicable:
         return {"level": "high", "reason": f"{counts['yes']} of {applicable} applicable questions answered yes"}
     if counts["yes"] == applicable:

@@ -504,7 +504,7 @@ def context_text(row) -> str:
     ci = "" if pd.isna(row["ci_low"]) else f" ({row['ci_low']:g}% to {row['ci_high']:g}%)"
     ident = f"PMID {int(row['pmid'])}" if pd.notna(row["pmid"]) else f"doi:{row['doi']}"
     return (f"{row['figure']:g}%{ci}; {row['studies']} {'study' if row['studies'] == 1 else 'studies'}, "
-            f"{row['patients']} patients; {fmt.readable_text(row['regimen'])}; "
+            f"{row['patients']} {fmt.readable_text(str(row['population']))}; {fmt.readable_text(row['regimen'])}; "
             f"definition: {fmt.readable_text(row['response_definition'])} "
             f"({row['citation'].split('.')[0]}, {ident})")
 

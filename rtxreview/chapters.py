@@ -18,7 +18,7 @@ from rtxreview import pages, tables
 from rtxreview import text as fmt
 from rtxreview.bottom_line import bottom_line, intro_bottom_lines  # noqa: F401 (what the chapters call)
 from rtxreview.selection import (  # noqa: F401 (the notebooks and tests reach them as chapters.*)
-    DISEASE_CHAPTERS, DISEASE_NAMES, NOT_A_DISEASE, OTHER_CHAPTER, PATIENT_COUNT_OUTCOMES, RATE_STATISTICS,
+    CHAPTER_CONTEXTS, DISEASE_CHAPTERS, DISEASE_NAMES, NOT_A_DISEASE, OTHER_CHAPTER, PATIENT_COUNT_OUTCOMES, RATE_STATISTICS,
     TOPIC_CHAPTERS, _estimable, _patients_with, chapter_diseases, chapter_index, chapter_rows, disease_name,
     counted, disease_rows, doubtful_denominators, estimate_label, failing_checks_by_row, given_rituximab, one_per_finding, rate_rows, studies_of, topic_rows,
     with_topics)
@@ -116,13 +116,7 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
     failing = failing_checks_by_row(review)
 
     def finding_cell(evidence_id: str, label: str) -> str:
-        ids = printings[evidence_id]
-        if len(ids) == 1:
-            return html.escape(label)
-        places = pd.Series([str(locations[i]) for i in ids]).value_counts(sort=False)
-        where = "; ".join(place + (f" ×{n}" if n > 1 else "") for place, n in places.items())
-        return (f'{html.escape(label)}<div class="rtx-explanation">Printed {fmt.number_word(len(ids))} times '
-                f"({html.escape(where)})</div>")
+        return html.escape(label) + printed_places(locations, printings[evidence_id])
 
     def verdict_cell(evidence_id: str) -> str:
         ids = printings[evidence_id]
@@ -270,19 +264,26 @@ def definitions_table(table: pd.DataFrame, caption: str) -> HTML:
 
 
 def show_definitions(review, chapter: str) -> None:
-    """Each source's own response definitions beside the standard ones, and which are comparable."""
+    """Each source's own response definitions beside the standard ones, and which are comparable;
+    diseases with the same definitions (a mixed series' groups) share one table."""
     from rtxreview import appraisal
-    shown = False
+    shown: dict[str, list[str]] = {}  # the table and notes as text -> the diseases they are for
+    parts = {}
     for disease in chapter_diseases(review, chapter):
         table = appraisal.definitions_by_disease(review.tables, disease)
         if table.empty:
             continue
-        shown = True
-        display(definitions_table(table, f"Response definitions in {DISEASE_NAMES.get(disease, disease)}"))
         notes = [f"- **{fmt.markdown_text(r['outcome'])}**: " + "; ".join(
                      f"{status} by {fmt.markdown_text(r[status])}" for status in
                      ("matches standard", "differs from standard", "not defined", "no standard confirmed") if r[status])
                  for _, r in appraisal.comparable_outcomes(review.tables, disease).iterrows()]
+        key = table.drop(columns=["disease"], errors="ignore").to_csv(index=False) + "\n".join(notes)
+        shown.setdefault(key, []).append(disease)
+        parts[key] = (table, notes)
+    for key, diseases in shown.items():
+        table, notes = parts[key]
+        names = listing([DISEASE_NAMES.get(d, d) for d in diseases])
+        display(definitions_table(table, f"Response definitions in {names}"))
         if notes:
             display(Markdown("Which sources define each outcome as the standard does:\n\n" + "\n".join(notes)))
     if not shown:
@@ -308,8 +309,9 @@ def show_per_patient(review, chapter: str) -> None:
 
 
 def show_findings(review, chapter: str) -> None:
-    """The chapter's own numbers that do not reproduce, and the failing checks about them."""
-    rows = review.rows.loc[chapter_index(review, chapter)]
+    """The chapter's own numbers that do not reproduce (its design facts too: an inclusion criterion a
+    patient does not meet), and the failing checks about them."""
+    rows = review.rows.loc[chapter_index(review, chapter, contexts=CHAPTER_CONTEXTS)]
     found = rows[rows["verdict"].isin(tables.SHOWN_EXPLANATIONS)]
     implausible = rows[rows["implausible"] != ""]
     failing = failing_checks_by_row(review)
@@ -321,7 +323,7 @@ def show_findings(review, chapter: str) -> None:
         return
     if len(found):
         display(Markdown("\n".join(f"- **{fmt.markdown_text(r.short_label)}**, {fmt.markdown_text(tables.finding_text(r._asdict()))} "
-                                   f"(`{r.evidence_id}`): {fmt.markdown_text(r.explanation)}" for r in found.itertuples())))
+                                   f"(`{r.evidence_id}`): {fmt.markdown_text(fmt.readable_text(r.explanation))}" for r in found.itertuples())))
     if len(implausible):
         display(Markdown(implausible_markdown(implausible)))
     if len(checks):
@@ -355,12 +357,24 @@ def show_all_rows(review, rows: pd.DataFrame, caption: str) -> None:
                  f"number, its quote and its verdict)</summary>{tables.evidence_table(rows, caption).data}</details>"))
 
 
+def printed_places(locations: dict, ids) -> str:
+    """'Printed two times (Abstract; Results ×2)' under a finding printed more than once; '' otherwise."""
+    if len(ids) == 1:
+        return ""
+    places = pd.Series([str(locations[i]) for i in ids]).value_counts(sort=False)
+    where = "; ".join(place + (f" ×{n}" if n > 1 else "") for place, n in places.items())
+    return f'<div class="rtx-explanation">Printed {fmt.number_word(len(ids))} times ({html.escape(where)})</div>'
+
+
 def facts_table(rows: pd.DataFrame, caption: str) -> HTML:
-    """Numbers that are not proportions (medians, ranges, doses, counts without a group), as printed."""
-    body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(tables.finding_text(r))}</td>"
+    """Numbers that are not proportions (medians, ranges, doses, counts without a group), as printed;
+    a number printed more than once is one row (:func:`rtxreview.selection.one_per_finding`)."""
+    locations = dict(zip(rows["evidence_id"], rows["location"]))
+    body = "".join(f"<tr><td>{html.escape(r['short_label'])}</td><td>{html.escape(tables.finding_text(r))}"
+                   f"{printed_places(locations, r['printings'])}</td>"
                    f"<td>{html.escape(STATISTIC_NAMES.get(r['statistic'], r['statistic']))}</td>"
                    f"<td>{tables.printed_cell(r)}</td><td>{html.escape(tables.fraction_text(r))}</td></tr>"
-                   for _, r in rows.iterrows())
+                   for _, r in one_per_finding(rows).iterrows())
     head = "".join(f"<th>{h}</th>" for h in ("Source", "What", "Statistic", "As printed", "n/N"))
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr>'

@@ -28,6 +28,7 @@ TOPIC_CHAPTERS = {"dose": ("regimen",), "relapse": ("durability", "time to respo
 RATE_STATISTICS = ("count", "percent")
 PATIENT_COUNT_OUTCOMES = ("patients enrolled",)  # outcome labels that count a disease's patients
 EVIDENCE_CONTEXTS = ("result", "baseline")
+CHAPTER_CONTEXTS = (*EVIDENCE_CONTEXTS, "method")  # a chapter's table of every number and its audit findings
 DISEASE_NAMES = {"ITP": "immune thrombocytopenia (ITP)", "AIHA": "autoimmune haemolytic anaemia (AIHA)",
                  "TTP": "thrombotic thrombocytopenic purpura (TTP)",
                  "APS": "antiphospholipid syndrome (APS, a thrombophilia)",
@@ -63,13 +64,15 @@ def topic_rows(review, chapter: str, contexts=("result", "baseline", "method")) 
 
 def chapter_rows(review, chapter: str) -> pd.DataFrame:
     """The rows a chapter shows: its disease's or topic's rows and every row its commentary discusses."""
-    own = topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS else disease_rows(review, chapter)
+    own = review.rows.loc[chapter_index(review, chapter, contexts=CHAPTER_CONTEXTS)]
     cited = review.rows[review.rows["evidence_id"].isin(commentary.cited_rows(review, chapter))]
     return pd.concat([own, cited.drop(columns=[], errors="ignore")]).drop_duplicates("evidence_id").sort_index()
 
 
-def chapter_index(review, chapter: str) -> pd.Index:
-    return (topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS else disease_rows(review, chapter)).index
+def chapter_index(review, chapter: str, contexts=EVIDENCE_CONTEXTS) -> pd.Index:
+    """The chapter's own rows (a disease chapter's of the given contexts; a topic chapter's all)."""
+    return (topic_rows(review, chapter) if chapter in TOPIC_CHAPTERS
+            else disease_rows(review, chapter, contexts=contexts)).index
 
 
 def studies_of(review, rows: pd.DataFrame) -> pd.DataFrame:
@@ -121,7 +124,7 @@ GROUP_SUMMARIES = ("median", "mean", "sd", "range", "iqr", "ci")
 
 
 def _value_keys(rows: pd.DataFrame) -> pd.Series:
-    """What each printing says: a proportion's count when printed or uniquely inferred (the count
+    """What each printing says: a count (of a proportion or alone) when printed or uniquely inferred (the count
     :func:`rtxreview.pooling.events_and_total` gives); a group summary's statistic and value as
     printed; otherwise (a single value, a proportion whose count is not known) its own id, so that it
     stands alone. Vectorised: a chapter groups its rows several times."""
@@ -131,7 +134,8 @@ def _value_keys(rows: pd.DataFrame) -> pd.Series:
     unit = rows["unit"].astype("string").fillna("") if "unit" in rows else ""
     keys[summary] = (statistic + "=" + rows["reported"].astype("string").fillna("") + " " + unit)[summary]
     with_total = statistic.isin(RATE_STATISTICS).fillna(False) & rows["denominator"].notna()
-    printed = with_total & rows["numerator"].notna()
+    # A count of one group's outcome is one number however often it is printed, with a group size or not.
+    printed = (with_total | statistic.eq("count").fillna(False)) & rows["numerator"].notna()
     keys[printed] = rows.loc[printed, "numerator"].astype(int).astype(str)
     if "compatible" in rows:  # an audited row: the only whole count that prints as its percentage
         single = rows["compatible"].map(lambda c: isinstance(c, (tuple, list)) and len(c) == 1)

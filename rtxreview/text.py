@@ -169,7 +169,7 @@ def readable_unit(unit: str) -> str:
     """'x10^9/L' -> '×10⁹/L', 'mg/m2' -> 'mg/m²': units typed in ASCII in the data, shown as printed
     in the source (a dose per square metre of body surface must not read like a flat dose)."""
     unit = re.sub(r"/m2\b", "/m²", unit)
-    return re.sub(r"x10\^(\d+)", lambda m: "×10" + _POWERS.get(m.group(1), "^" + m.group(1)), unit)
+    return re.sub(r"[x×]10\^(\d+)", lambda m: "×10" + _POWERS.get(m.group(1), "^" + m.group(1)), unit)
 
 
 def readable_label(text: str) -> str:

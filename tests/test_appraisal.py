@@ -176,7 +176,10 @@ def _all(judgement: str, **overrides) -> dict[str, str]:
     (_all("yes", Q6="no"), "some concerns"),
     (_all("yes", Q5="no"), "high"),
     (_all("yes", Q10="no"), "high"),
-    (_all("unclear", Q1="yes", Q2="yes", Q3="yes", Q6="yes", Q7="yes"), "some concerns"),  # 5 of 10 yes
+    (_all("unclear", Q1="yes", Q2="yes", Q3="yes", Q6="yes", Q10="yes"), "some concerns"),  # 5 of 10 yes
+    (_all("yes", Q4="unclear", Q5="unclear", Q10="unclear"), "high"),  # selection and analysis all unclear
+    (_all("yes", Q4="unclear", Q5="not applicable", Q10="unclear"), "high"),
+    (_all("yes", Q4="unclear", Q5="unclear", Q10="yes"), "some concerns"),
     (_all("unclear", Q1="yes", Q2="yes", Q3="yes", Q6="yes"), "high"),  # 4 of 10 yes
     (_all("unclear", Q1="yes", Q2="yes", Q3="yes", Q6="yes", Q10="not applicable"), "high"),  # 4 of 9
 ])

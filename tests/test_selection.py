@@ -128,8 +128,9 @@ def test_the_count_that_groups_printings_is_the_count_pooling_uses(review):
         try:
             events, _, how = events_and_total(row)
             expected, inferred = str(events), inferred + (how != "printed")
-        except EstimateError:
-            expected = f"only {row['evidence_id']}"
+        except EstimateError:  # no proportion; a count without its group size is still its count
+            expected = (str(int(row["numerator"])) if row["statistic"] == "count" and pd.notna(row["numerator"])
+                        else f"only {row['evidence_id']}")
         assert key == expected, row["evidence_id"]
     assert inferred, "the data hold percentages whose count is inferred"
 
@@ -192,3 +193,26 @@ def test_a_study_only_on_a_chapters_diseases_has_all_its_patients_with_them(revi
                 assert selection._patients_with(review, study_id, diseases) == study["patients_enrolled"]
                 assert "not stated" not in chapters.sources_sentence(review, chapter).split(study["short_label"])[1][:80]
     assert single, "the data hold a study on one disease only"
+
+
+def test_a_count_printed_again_without_its_group_is_one_row_of_a_facts_table(review):
+    counts = review.rows[review.rows["statistic"].eq("count") & review.rows["denominator"].isna()
+                         & review.rows["numerator"].notna()]
+    group = next((g for g in selection.same_findings(counts) if len(g) > 1), None)
+    assert group is not None, "the data hold a count printed more than once without its group size"
+    page = chapters.facts_table(group, "Facts").data
+    assert len(re.findall(r"<tr><td>", page)) == 1
+    assert f"Printed {chapters.fmt.number_word(len(group))} times" in page
+
+
+def test_diseases_with_the_same_definitions_share_one_table(review, monkeypatch):
+    from rtxreview import appraisal
+    shown = []
+    monkeypatch.setattr(chapters, "display", shown.append)
+    chapter = chapters.OTHER_CHAPTER
+    chapters.show_definitions(review, chapter)
+    tables = [o.data for o in shown if hasattr(o, "data") and "<table" in str(o.data)]
+    distinct = {appraisal.definitions_by_disease(review.tables, d).to_csv(index=False)
+                for d in chapters.chapter_diseases(review, chapter)
+                if not appraisal.definitions_by_disease(review.tables, d).empty}
+    assert len(tables) == len(distinct) < len(chapters.chapter_diseases(review, chapter)), len(tables)

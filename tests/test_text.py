@@ -144,3 +144,8 @@ def test_definitions_and_references_show_readable_units():
                                                 ("death", "died"), ("complete response", "had complete response")])
 def test_an_outcome_reads_as_what_the_patients_did(outcome, predicate):
     assert text.outcome_predicate(outcome) == predicate
+
+
+def test_a_power_of_ten_typed_with_a_caret_reads_as_a_superscript():
+    assert text.readable_text("platelet count < 30 ×10^9/L") == "platelet count < 30 ×10⁹/L"
+    assert text.readable_unit("x10^9/L") == "×10⁹/L"
