@@ -122,8 +122,8 @@ def _phrases(review, rows: pd.DataFrame, chapter: str, none: str) -> str:
     if rows.empty:
         return none
     rows = one_per_finding(rows)  # a figure printed in the abstract and the results is said once
-    flagged = set(failing_checks_by_row(review)) | set(review.rows.loc[review.rows["verdict"] == "inconsistent",
-                                                                        "evidence_id"])
+    failing = failing_checks_by_row(review)
+    wrong = set(review.rows.loc[review.rows["verdict"] == "inconsistent", "evidence_id"])
     key = ["study_id", "outcome", "intervention", "subgroup", "timepoint"]
     clauses = []
     blank = {"subgroup": "", "timepoint": "", "intervention": ""}
@@ -135,8 +135,11 @@ def _phrases(review, rows: pd.DataFrame, chapter: str, none: str) -> str:
         whose = fmt.markdown_text(review.study_label(study_id))
         if not set(group["disease"]) & set(chapter_diseases(review, chapter)):
             whose += ", all its patients"
-        flag = ("; a check on this figure fails or it does not reproduce: see what the audit found"
-                if {i for ids in group["printings"] for i in ids} & flagged else "")
+        ids = {i for printed in group["printings"] for i in printed}
+        checks = sorted({c for i in ids for c in failing.get(i, [])})
+        flag = "".join([f"; a check on this figure fails: {', '.join(checks)}" if checks else "",
+                        "; it does not reproduce" if ids & wrong else ""])
+        flag += "; see what the audit found" if flag else ""
         clauses.append(f"{fmt.markdown_text(outcome)}{'' if values.startswith(':') else ' '}{fmt.markdown_text(values)} "
                        f"({fmt.markdown_text(', '.join(where)) + '; ' if where else ''}{whose}{flag})")
     shown = clauses[:BOTTOM_LINE_ITEMS]
