@@ -123,26 +123,27 @@ def results_table(review, rows: pd.DataFrame, caption: str) -> HTML:
         checks = sorted({c for i in ids for c in failing.get(i, [])})
         return "".join(tables.verdict_badge(v) for v in dict.fromkeys(verdicts[i] for i in ids)) + _failing_note(checks)
 
+    def table_row(evidence_id: str, label: str, count: str, proportion: str) -> str:
+        return (f"<tr><td>{finding_cell(evidence_id, label)}</td><td>{count}</td><td>{proportion}</td>"
+                f"<td>{verdict_cell(evidence_id)}</td></tr>")
+
     head = "".join(f"<th>{h}</th>" for h in ("Finding", "Events/total", "Proportion (95% CI)", "Verdict"))
-    body = "".join(
-        f"<tr><td>{finding_cell(r.evidence_id, r.label)}</td><td>{r.events}/{r.total}"
-        f"{' ' + counts[r.evidence_id] if r.evidence_id in counts else ''}"
-        f"{'' if r.events_source == 'printed' else ' (events inferred)'}</td>"
-        f"<td>{fmt.pct(r.events / r.total if r.total else 0)} ({fmt.ci_text(r.ci_low, r.ci_high)})</td>"
-        f"<td>{verdict_cell(r.evidence_id)}</td></tr>"
+    body = "".join(table_row(
+        r.evidence_id, r.label,
+        f"{r.events}/{r.total}{' ' + counts[r.evidence_id] if r.evidence_id in counts else ''}"
+        f"{'' if r.events_source == 'printed' else ' (events inferred)'}",
+        f"{fmt.pct(r.events / r.total if r.total else 0)} ({fmt.ci_text(r.ci_low, r.ci_high)})")
         for r in est.itertuples())
-    body += "".join(
-        f"<tr><td>{finding_cell(r.evidence_id, estimate_label(review.row(r.evidence_id)))}</td>"
-        f"<td>{int(r.numerator)}/{int(r.denominator)}"
-        f"{' (denominator inferred)' if r.denominator_source == 'inferred' else ' as printed'}</td>"
-        f"<td>not estimated: the denominator is contradicted by the source's other figures "
-        f"(check {html.escape(', '.join(doubtful[r.evidence_id]))})</td>"
-        f"<td>{verdict_cell(r.evidence_id)}</td></tr>"
+    body += "".join(table_row(
+        r.evidence_id, estimate_label(review.row(r.evidence_id)),
+        f"{int(r.numerator)}/{int(r.denominator)}"
+        f"{' (denominator inferred)' if r.denominator_source == 'inferred' else ' as printed'}",
+        "not estimated: the denominator is contradicted by the source's other figures "
+        f"(check {html.escape(', '.join(doubtful[r.evidence_id]))})")
         for r in contradicted.itertuples())
-    body += "".join(
-        f"<tr><td>{finding_cell(r.evidence_id, estimate_label(review.row(r.evidence_id)))}</td>"
-        f"<td>{int(r.numerator)}/{int(r.denominator)} events</td><td>{fmt.pct(r.numerator / r.denominator)} of "
-        f"events (no interval: one patient may have several)</td><td>{verdict_cell(r.evidence_id)}</td></tr>"
+    body += "".join(table_row(
+        r.evidence_id, estimate_label(review.row(r.evidence_id)), f"{int(r.numerator)}/{int(r.denominator)} events",
+        f"{fmt.pct(r.numerator / r.denominator)} of events (no interval: one patient may have several)")
         for r in events.itertuples())
     return HTML(f'<div class="rtx-table-wrap" tabindex="0" role="region" aria-label="{html.escape(caption)}">'
                 f'<table class="rtx-evidence"><caption>{html.escape(caption)}</caption>'
