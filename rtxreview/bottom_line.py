@@ -9,7 +9,7 @@ import pandas as pd
 
 from rtxreview import tables
 from rtxreview import text as fmt
-from rtxreview.selection import (DISEASE_CHAPTERS, NOT_A_DISEASE, OTHER_CHAPTER, RATE_STATISTICS, _estimable,
+from rtxreview.selection import (DISEASE_CHAPTERS, NOT_A_DISEASE, OTHER_CHAPTER, RATE_STATISTICS,
                                  _patients_with, chapter_diseases, disease_name, disease_rows,
                                  failing_checks_by_row, given_rituximab, one_per_finding, rate_rows, studies_of,
                                  with_topics)

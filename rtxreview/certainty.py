@@ -53,7 +53,7 @@ import pandas as pd
 from rtxreview.appraisal import NOT_APPRAISED, study_risk_of_bias
 from rtxreview.pooling import EstimateError, confidence_interval, events_and_total, not_pooled_text
 from rtxreview import text as fmt
-from rtxreview.selection import counted, doubtful_denominators, representative, same_findings
+from rtxreview.selection import counted, doubtful_denominators, proportions, representative, same_findings
 
 START_LEVEL = 2
 LEVEL_NAMES = {4: "high", 3: "moderate", 2: "low", 1: "very low"}
@@ -158,7 +158,6 @@ def _label(row) -> str:
 def _rate_rows(review) -> pd.DataFrame:
     """Result rows that are proportions, by the chapters' rule (:func:`rtxreview.selection.proportions`);
     a bare percentage is a finding too, rated 'not estimable' when its count is not known."""
-    from rtxreview.selection import proportions
     rows = review.rows
     events = [eid for eid, what in counted(review).items() if what == "events"]  # shares of events, not patients
     return rows[(rows["context"] == "result") & proportions(rows, require_denominator=False)

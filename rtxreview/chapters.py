@@ -268,8 +268,7 @@ def show_definitions(review, chapter: str) -> None:
     """Each source's own response definitions beside the standard ones, and which are comparable;
     diseases with the same definitions (a mixed series' groups) share one table."""
     from rtxreview import appraisal
-    shown: dict[str, list[str]] = {}  # the table and notes as text -> the diseases they are for
-    parts = {}
+    shown: dict[str, tuple] = {}  # the table and notes as text -> (table, notes, the diseases they are for)
     for disease in chapter_diseases(review, chapter):
         table = appraisal.definitions_by_disease(review.tables, disease)
         if table.empty:
@@ -278,11 +277,8 @@ def show_definitions(review, chapter: str) -> None:
                      f"{status} by {fmt.markdown_text(r[status])}" for status in
                      ("matches standard", "differs from standard", "not defined", "no standard confirmed") if r[status])
                  for _, r in appraisal.comparable_outcomes(review.tables, disease).iterrows()]
-        key = table.drop(columns=["disease"], errors="ignore").to_csv(index=False) + "\n".join(notes)
-        shown.setdefault(key, []).append(disease)
-        parts[key] = (table, notes)
-    for key, diseases in shown.items():
-        table, notes = parts[key]
+        shown.setdefault(table.to_csv(index=False) + "\n".join(notes), (table, notes, []))[2].append(disease)
+    for table, notes, diseases in shown.values():
         names = listing([DISEASE_NAMES.get(d, d) for d in diseases])
         display(definitions_table(table, f"Response definitions in {names}"))
         if notes:

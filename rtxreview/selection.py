@@ -191,15 +191,27 @@ def failing_check_rows(review) -> dict[str, tuple[set[str], set[str]]]:
 def counted(review) -> dict[str, str]:
     """What each row's denominator counts when it is not patients (``counting.csv``): 'treatment
     uses' (a patient may count more than once) or 'events' (one patient may have several)."""
-    table = getattr(review, "tables", {}).get("counting")
-    return {} if table is None else dict(zip(table["evidence_id"], table["counted"]))
+    cached = getattr(review, "_counted", None)
+    if cached is None:
+        table = getattr(review, "tables", {}).get("counting")
+        cached = {} if table is None else dict(zip(table["evidence_id"], table["counted"]))
+        review._counted = cached  # asked once per finding and per table: read once per review
+    return cached
 
 
 def doubtful_denominators(review) -> dict[str, list[str]]:
     """Rows whose printed denominator alone a failing check contradicts (the check's only part is
     ``id:denominator``, as in "responders with other diseases do not exceed the patients with them"):
     no proportion is estimated from such a denominator. A check with several parts does not say
-    which is wrong and marks none here."""
+    which is wrong and marks none here. Computed once per review (asked once per finding)."""
+    cached = getattr(review, "_doubtful_denominators", None)
+    if cached is None:
+        cached = _doubtful_denominators(review)
+        review._doubtful_denominators = cached
+    return cached
+
+
+def _doubtful_denominators(review) -> dict[str, list[str]]:
     results = getattr(review, "checks", None)
     if results is None:
         return {}
